@@ -1,0 +1,106 @@
+"""What every delivery channel is: a kind, a config, and `send(digest) -> SendResult`.
+
+Channels register by kind when their class is defined; `Channel.create(name, config)`
+picks the class from `config.type`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from alerts.render import RenderedDigest
+
+
+class ChannelConfig(Protocol):
+    """The part of a channel's config model every channel relies on."""
+
+    @property
+    def type(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The channel accepted the digest."""
+
+    channel: str
+    batch_id: str
+    items: int
+    note: str | None = None
+    """Something the operator should know although the send succeeded (refused recipients)."""
+    paths: tuple[Path, ...] = ()
+    """Files written, for channels that write files."""
+
+
+class DeliveryError(Exception):
+    """A send failed. One line saying what and where, never containing a secret.
+
+    `permanent=False`: try again later; the deliveries stay pending. `permanent=True`:
+    this message will never be accepted as it is (e.g. SMTP 550 to every recipient).
+    """
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Channel:
+    """Base class of delivery channels; subclasses set `kind` (the config's `type`)."""
+
+    kind: ClassVar[str]
+    registry: ClassVar[dict[str, type[Channel]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is None:
+            return
+        other = Channel.registry.get(kind)
+        if other is not None and (other.__module__, other.__qualname__) != (
+                cls.__module__, cls.__qualname__):
+            raise TypeError(f"channel kind {kind!r} is taken by {other.__qualname__}")
+        Channel.registry[kind] = cls
+
+    def __init__(self, name: str, config: ChannelConfig) -> None:
+        self.name = name
+        self.config = config
+
+    @classmethod
+    def create(cls, name: str, config: ChannelConfig) -> Channel:
+        """The channel `name` of the kind `config.type`."""
+        try:
+            channel_class = Channel.registry[config.type]
+        except KeyError:
+            known = ", ".join(sorted(Channel.registry)) or "none"
+            raise ValueError(
+                f"{name}: unknown channel type {config.type!r} (known: {known})") from None
+        return channel_class(name, config)
+
+    async def send(self, digest: RenderedDigest) -> SendResult:
+        """Deliver `digest`; raise DeliveryError when it was not accepted."""
+        raise NotImplementedError
+
+    def secrets(self) -> Sequence[str]:
+        """Values that must never appear in an error message or log line (none by default)."""
+        return ()
+
+    def redact(self, text: str) -> str:
+        """`text` on one line, with every secret blanked out."""
+        line = " ".join(text.split())
+        for secret in self.secrets():
+            if secret:
+                line = line.replace(secret, "***")
+        return line
+
+    def error(self, what: str, *, permanent: bool = False) -> DeliveryError:
+        """A DeliveryError "NAME: what", on one line, with every secret blanked out."""
+        return DeliveryError(self.redact(f"{self.name}: {what}"), permanent)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,238 @@
+"""Email channel: each digest as one multipart (text + HTML) message over SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import socket
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import format_datetime, parseaddr
+
+import aiosmtplib
+from aiosmtplib import SMTPResponse
+
+from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
+from alerts.render import RenderedDigest
+from vedette.config import schema
+
+log = logging.getLogger(__name__)
+
+QUIT_TIMEOUT = 5.0
+"""Longest wait for the reply to QUIT; the message is already accepted by then."""
+
+_SendError = (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError)
+
+
+def header_text(value: str) -> str:
+    """`value` as one line of header text that no mail reader can read as more than that.
+
+    Any white space, CR/LF included, becomes one space. RFC 2047 encoded words are decoded
+    first, as the email package and mail readers would, so an encoded newline
+    (`=?utf-8?q?=0D=0A?=`) is collapsed too instead of ending the header.
+    """
+    text = " ".join(value.split())
+    for _ in range(5):
+        decoded = " ".join(str(default_policy.header_factory("subject", text)).split())
+        if decoded == text:
+            return text
+        text = decoded
+    return text.replace("=?", "= ?")  # still decoding after 5 rounds: break the encoded words
+
+
+class EmailChannel(Channel):
+    """Sends each digest as one multipart (text + HTML) email over SMTP.
+
+    `security: starttls` refuses to send unless the server offers STARTTLS, and verifies
+    its certificate; 4xx replies, timeouts and connection failures are retried
+    `retries` times with exponential backoff; 5xx replies to MAIL, RCPT or DATA are
+    permanent for this message.
+    """
+
+    kind = "email"
+    retry_base_delay: float = 1.0
+    """Seconds before the first retry; doubled for each further one."""
+    retry_max_delay: float = 60.0
+    config: schema.EmailChannel
+
+    def __init__(
+        self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
+    ) -> None:
+        if not isinstance(config, schema.EmailChannel):
+            raise TypeError(f"{name}: EmailChannel needs an email config, not {config.type!r}")
+        super().__init__(name, config)
+        if retry_base_delay is not None:
+            self.retry_base_delay = retry_base_delay
+
+    def secrets(self) -> Sequence[str]:
+        return [self.config.password.get_secret_value()] if self.config.password else []
+
+    def tls_context(self) -> ssl.SSLContext:
+        """TLS settings for `tls` and `starttls`: the system's trusted CAs, hostname checked.
+
+        Built for each connection, so SSL_CERT_FILE / SSL_CERT_DIR apply as set at send time.
+        """
+        return ssl.create_default_context()
+
+    def build_message(self, digest: RenderedDigest) -> EmailMessage:
+        """The email exactly as it is sent (also what a preview or dry run shows)."""
+        config = self.config
+        domain = self._domain()
+        list_name = re.sub(r"[^a-z0-9-]+", "-", digest.digest.lower()).strip("-") or "digest"
+        message = EmailMessage(policy=default_policy)
+        message["Subject"] = header_text(f"{config.subject_prefix} {digest.subject}")
+        message["From"] = header_text(config.from_)
+        message["To"] = header_text(", ".join(config.to))
+        message["Date"] = format_datetime(digest.generated_at)
+        message["Message-ID"] = f"<{digest.batch_id}@{domain}>"
+        message["List-Id"] = f"Vedette digest {list_name} <{list_name}.vedette.{domain}>"
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(digest.text)
+        message.add_alternative(digest.html, subtype="html")
+        return message
+
+    async def send(self, digest: RenderedDigest) -> SendResult:
+        try:
+            message = self.build_message(digest)
+        except ValueError as exc:
+            raise self.error(f"cannot build the message: {exc}") from exc
+        sender = parseaddr(self.config.from_)[1]
+        recipients = [parseaddr(address)[1] for address in self.config.to]
+        attempts = self.config.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                refused = await self._attempt(message, sender, recipients)
+            except _SendError as exc:
+                error, retry = self._explain(exc)
+                log.debug("%s: %s", self.name, self.redact(repr(exc)))
+                if not retry or attempt == attempts:
+                    # Not chained: a server may echo what we sent (a password) in its reply.
+                    raise error from None
+                delay = min(self.retry_base_delay * 2 ** (attempt - 1), self.retry_max_delay)
+                log.warning("%s (attempt %d of %d; next in %.2gs)", error, attempt, attempts, delay)
+                await asyncio.sleep(delay)
+                continue
+            note = None
+            if refused:
+                note = self.redact(f"{self._where()} refused " + ", ".join(
+                    f"{rcpt} ({reply.code} {_one_line(reply.message)})"
+                    for rcpt, reply in refused.items()))
+                log.warning("%s: %s", self.name, note)
+            log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name,
+                     digest.digest, len(digest.items), digest.batch_id, self._where())
+            return SendResult(self.name, digest.batch_id, len(digest.items), note=note)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _attempt(
+        self, message: EmailMessage, sender: str, recipients: list[str]
+    ) -> dict[str, SMTPResponse]:
+        """One SMTP session under one overall deadline; the refused recipients."""
+        config = self.config
+        seconds = config.timeout.total_seconds()
+        secure = config.security != "none"
+        smtp = aiosmtplib.SMTP(
+            hostname=config.host, port=config.effective_port, timeout=seconds,
+            use_tls=config.security == "tls", start_tls=False,
+            tls_context=await asyncio.to_thread(self.tls_context) if secure else None,
+        )
+        try:
+            async with asyncio.timeout(seconds):
+                await smtp.connect()
+                if config.security == "starttls":
+                    await smtp.ehlo()
+                    if not smtp.supports_extension("starttls"):
+                        raise self.error(f"{self._where()} did not offer STARTTLS (security: "
+                                         "starttls), so nothing was sent in plain text")
+                    await smtp.starttls()
+                if config.username:
+                    password = config.password.get_secret_value() if config.password else ""
+                    await smtp.login(config.username, password)
+                refused, _ = await smtp.send_message(
+                    message, sender=sender, recipients=recipients)
+            # Accepted: nothing after this point may turn the send into a failure.
+            with contextlib.suppress(*_SendError):
+                async with asyncio.timeout(min(seconds, QUIT_TIMEOUT)):
+                    await smtp.quit()
+        finally:
+            smtp.close()
+        return refused
+
+    def _explain(self, exc: BaseException) -> tuple[DeliveryError, bool]:
+        """The error to report for `exc`, and whether trying again soon may help."""
+        where = self._where()
+        if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+            replies = ", ".join(f"{r.recipient} ({r.code} {_one_line(r.message)})"
+                                for r in exc.recipients)
+            if all(_permanent(r.code) for r in exc.recipients):
+                return self.error(f"{where} refused every recipient: {replies}",
+                                  permanent=True), False
+            return self.error(f"{where} refused every recipient for now: {replies}"), True
+        if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+            return self.error(f"{where} refused the login as {self.config.username!r}: "
+                              f"{exc.code} {_one_line(exc.message)}"), False
+        if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 530:
+            return self.error(f"{where} wants a login or TLS first (check `username` and "
+                              f"`security`): 530 {_one_line(exc.message)}"), False
+        if isinstance(exc, aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError):
+            step = "the sender" if isinstance(exc, aiosmtplib.SMTPSenderRefused) else "the message"
+            reply = f"{exc.code} {_one_line(exc.message)}"
+            if _permanent(exc.code):
+                return self.error(f"{where} refused {step}: {reply}", permanent=True), False
+            return self.error(f"{where} refused {step} for now: {reply}"), True
+        if isinstance(exc, aiosmtplib.SMTPResponseException):  # greeting, EHLO, STARTTLS…
+            return (self.error(f"{where} replied {exc.code} {_one_line(exc.message)}"),
+                    400 <= exc.code < 500)
+        if isinstance(exc, TimeoutError):
+            seconds = self.config.timeout.total_seconds()
+            return self.error(f"{where} did not answer within {seconds:g}s"), True
+        tls = _cause(exc, ssl.SSLError)
+        if isinstance(tls, ssl.SSLError):
+            reason = getattr(tls, "verify_message", None) or tls.reason or str(tls)
+            return self.error(f"TLS with {where} failed: {reason}"), False
+        if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+            return self.error(f"{where} closed the connection"), True
+        if _cause(exc, ConnectionRefusedError) is not None:
+            return self.error(f"{where} refused connection"), True
+        if _cause(exc, socket.gaierror) is not None:
+            return self.error(f"SMTP host {self.config.host!r} not found"), True
+        if isinstance(exc, OSError):
+            cause = exc.__cause__ or exc
+            return self.error(f"{where} could not be reached: {cause}"), True
+        if isinstance(exc, aiosmtplib.SMTPException):
+            return self.error(f"{where}: {exc.message}"), False
+        return self.error(f"cannot send through {where}: {exc}"), False
+
+    def _where(self) -> str:
+        return f"SMTP {self.config.host}:{self.config.effective_port}"
+
+    def _domain(self) -> str:
+        domain = parseaddr(self.config.from_)[1].rpartition("@")[2].strip().lower()
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            domain = ""
+        return domain if re.fullmatch(r"[a-z0-9.-]+", domain) else "vedette.invalid"
+
+
+def _permanent(code: int) -> bool:
+    """A 5xx reply that no later attempt will change (530 = log in or use TLS first)."""
+    return code >= 500 and code != 530
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """`exc` or the first exception of type `kind` it was raised from."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,275 @@
+"""Digest rendering: one context built from the pending matches feeds every format.
+
+Scraped text is hostile input. It reaches the templates only as data, never as template
+source; the HTML environment autoescapes; only http/https URLs become links; highlights
+are built from escaped segments with markupsafe; single-line fields lose control
+characters and line breaks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from vedette.store import PendingItem
+
+SUBJECT_MAX = 150
+"""Longest subject (before the channel's prefix); further topics become "+N more"."""
+
+_HTML_TEMPLATE = "email/digest.html.j2"
+_TEXT_TEMPLATE = "email/digest.txt.j2"
+_MARK = Markup('<mark style="background:#ffe58f;color:inherit;padding:0 1px;">{}</mark>')
+_WHITESPACE = re.compile(r"\s+")
+# C0/C1 controls other than white space, DEL, and bidirectional overrides/isolates
+# (they can make a headline read differently from what it says).
+_DROP = dict.fromkeys(
+    [c for c in [*range(0x20), *range(0x7F, 0xA0)] if not chr(c).isspace()]
+    + [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """One digest batch, rendered for every channel."""
+
+    digest: str
+    batch_id: str
+    """Stable for the same digest and deliveries: a re-send is recognisable."""
+    generated_at: datetime
+    subject: str
+    """Without any channel's prefix, e.g. "7 new: Joint production (3), Long-range drones (4)"."""
+    text: str
+    html: str
+    data: dict[str, Any]
+    """The machine-readable digest (the file channel's .json)."""
+    items: tuple[PendingItem, ...]
+    """In the order shown: grouped by topic, newest first within a topic."""
+    delivery_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a snippet; `mark` says whether a matched term is in it."""
+
+    text: str
+    mark: bool
+
+
+def render_digest(
+    digest_name: str,
+    items: Sequence[PendingItem],
+    *,
+    timezone: str,
+    generated_at: datetime,
+    topic_order: Sequence[str] = (),
+) -> RenderedDigest:
+    """Render `items` as the digest `digest_name` (times shown in `timezone`).
+
+    `topic_order` (topic ids or names) orders the sections; other topics follow in order of
+    first appearance.
+    """
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware")
+    groups = group_items(items, topic_order)
+    ordered = tuple(item for _, group in groups for item in group)
+    context = digest_context(digest_name, groups, zone=ZoneInfo(timezone),
+                             generated_at=generated_at)
+    html_env, text_env = _environments()
+    delivery_ids = tuple(sorted({item.delivery_id for item in items}))
+    return RenderedDigest(
+        digest=digest_name,
+        batch_id=batch_id(digest_name, delivery_ids),
+        generated_at=generated_at,
+        subject=context["subject"],
+        text=text_env.get_template(_TEXT_TEMPLATE).render(context),
+        html=html_env.get_template(_HTML_TEMPLATE).render(context),
+        data=digest_data(digest_name, ordered, generated_at),
+        items=ordered,
+        delivery_ids=delivery_ids,
+    )
+
+
+def batch_id(digest_name: str, delivery_ids: Iterable[int]) -> str:
+    """A stable id for one batch: the same digest and deliveries give the same id."""
+    key = f"{digest_name}\n{','.join(str(i) for i in sorted(set(delivery_ids)))}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def group_items(
+    items: Sequence[PendingItem], topic_order: Sequence[str] = ()
+) -> list[tuple[str, list[PendingItem]]]:
+    """(topic name, items newest first) per topic, in `topic_order`, then first appearance."""
+    groups: dict[str, list[PendingItem]] = {}
+    for item in items:
+        groups.setdefault(item.topic_id, []).append(item)
+    rank = {key: n for n, key in reversed(list(enumerate(topic_order)))}
+
+    def position(entry: tuple[int, str]) -> tuple[int, int]:
+        appearance, topic_id = entry
+        first = groups[topic_id][0]
+        wanted = min(rank.get(topic_id, len(rank)), rank.get(first.topic_name, len(rank)))
+        return wanted, appearance
+
+    ordered = sorted(enumerate(groups), key=position)
+    return [
+        (groups[topic_id][0].topic_name, sorted(groups[topic_id], key=_newest_first))
+        for _, topic_id in ordered
+    ]
+
+
+def digest_context(
+    digest_name: str,
+    groups: Sequence[tuple[str, Sequence[PendingItem]]],
+    *,
+    zone: tzinfo,
+    generated_at: datetime,
+) -> dict[str, Any]:
+    """The one context all formats are rendered from. Every string in it is plain text."""
+    count = sum(len(group) for _, group in groups)
+    topics = [
+        {"name": clean_line(name) or "(unnamed topic)", "count": len(group),
+         "articles": [_item_context(item, zone) for item in group]}
+        for name, group in groups
+    ]
+    return {
+        "digest": clean_line(digest_name),
+        "subject": make_subject([(t["name"], t["count"]) for t in topics]),
+        "generated": _local_time(generated_at, zone),
+        "count": count,
+        "topics": topics,
+    }
+
+
+def make_subject(counts: Sequence[tuple[str, int]]) -> str:
+    """"7 new: Joint production (3), Long-range drones (4)", shortened to SUBJECT_MAX."""
+    total = sum(n for _, n in counts)
+    if not total:
+        return "No new matches"
+    parts = [f"{name} ({n})" for name, n in counts]
+    for shown in range(len(parts), 0, -1):
+        rest = len(parts) - shown
+        subject = f"{total} new: {', '.join(parts[:shown])}" + (f", +{rest} more" if rest else "")
+        if len(subject) <= SUBJECT_MAX or shown == 1:
+            return subject
+    return f"{total} new"
+
+
+def digest_data(
+    digest_name: str, items: Sequence[PendingItem], generated_at: datetime
+) -> dict[str, Any]:
+    """The machine-readable digest, as DESIGN.md specifies it (values as stored)."""
+    return {
+        "digest": digest_name,
+        "generated_at": _iso(generated_at),
+        "matches": [
+            {"topic": item.topic_name, "topic_id": item.topic_id, "url": item.url,
+             "title": item.title, "source": item.source,
+             "published": _iso(item.published) if item.published else None,
+             "terms": list(item.terms), "snippet": item.snippet}
+            for item in items
+        ],
+    }
+
+
+def safe_link(url: str) -> str | None:
+    """`url` if it may be a link in a digest (http/https with a host), else None."""
+    url = url.strip()
+    if not url or any(ch.isspace() or ord(ch) in _DROP for ch in url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def clean_line(text: str) -> str:
+    """One line of plain text: controls dropped, any white space (CR/LF too) one space."""
+    return _WHITESPACE.sub(" ", text.translate(_DROP)).strip()
+
+
+def snippet_segments(snippet: str, highlights: Iterable[tuple[int, int]]) -> list[Segment]:
+    """Split `snippet` at the highlighted spans (clamped, sorted and merged)."""
+    spans: list[list[int]] = []
+    for start, end in sorted((max(0, a), min(len(snippet), b)) for a, b in highlights):
+        if start >= end:
+            continue
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    segments: list[Segment] = []
+    position = 0
+    for start, end in spans:
+        segments += [Segment(snippet[position:start], False), Segment(snippet[start:end], True)]
+        position = end
+    segments.append(Segment(snippet[position:], False))
+    cleaned = [Segment(_WHITESPACE.sub(" ", s.text.translate(_DROP)), s.mark) for s in segments]
+    if cleaned:
+        cleaned[0] = Segment(cleaned[0].text.lstrip(), cleaned[0].mark)
+        cleaned[-1] = Segment(cleaned[-1].text.rstrip(), cleaned[-1].mark)
+    return [s for s in cleaned if s.text]
+
+
+def html_highlight(segments: Iterable[Segment]) -> Markup:
+    """HTML for a snippet: every segment escaped, matched ones wrapped in <mark>."""
+    return Markup("").join(_MARK.format(s.text) if s.mark else escape(s.text) for s in segments)
+
+
+def text_highlight(segments: Iterable[Segment]) -> str:
+    """Plain text for a snippet: matched segments between ** and **."""
+    return "".join(f"**{s.text}**" if s.mark else s.text for s in segments)
+
+
+@cache
+def _environments() -> tuple[Environment, Environment]:
+    loader = PackageLoader("alerts", "templates")
+    options: dict[str, Any] = {"loader": loader, "undefined": StrictUndefined,
+                               "trim_blocks": True, "lstrip_blocks": True,
+                               "keep_trailing_newline": True}
+    html = Environment(
+        autoescape=select_autoescape(("html", "html.j2", "htm"), default_for_string=True,
+                                     default=True),
+        **options,
+    )
+    html.filters["highlight"] = html_highlight
+    # Plain text output, never shown as HTML: escaping would turn "&" into "&amp;".
+    text = Environment(autoescape=False, **options)  # noqa: S701
+    text.filters["highlight"] = text_highlight
+    return html, text
+
+
+def _item_context(item: PendingItem, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "title": clean_line(item.title) or "(untitled)",
+        "url": clean_line(item.url),
+        "link": safe_link(item.url),
+        "source": clean_line(item.source),
+        "published": _local_time(item.published, zone) if item.published else "time unknown",
+        "terms": [term for term in (clean_line(t) for t in item.terms) if term],
+        "snippet": snippet_segments(item.snippet, item.highlights),
+    }
+
+
+def _newest_first(item: PendingItem) -> tuple[float, int]:
+    moment = _aware(item.published or item.matched_at)
+    return -moment.timestamp(), item.delivery_id
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _local_time(moment: datetime, zone: tzinfo) -> str:
+    return _aware(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _iso(moment: datetime) -> str:
+    return _aware(moment).astimezone(UTC).isoformat(timespec="seconds")

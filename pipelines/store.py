@@ -1,0 +1,46 @@
+"""Last step: article, matches and pending deliveries in one transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from spiders.items import ArticleItem
+from vedette.context import CrawlContext
+from vedette.store import NewArticle
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, context: CrawlContext, stats: StatsCollector) -> None:
+        self.context = context
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        assert crawler.stats is not None
+        return cls(CrawlContext.from_settings(crawler.settings), crawler.stats)
+
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        result = self.context.store.save_article(
+            NewArticle(
+                url=item.url, source=item.source, title=item.title, summary=item.summary,
+                body=item.body, language=item.language, published=item.published,
+                text_source=item.text_source, fingerprint=item.fingerprint,
+                alertable=item.alertable,
+            ),
+            item.matches,
+            self.context.digests_by_topic,
+        )
+        if result.stored:
+            self.stats.inc_value("vedette/new_articles")
+            self.stats.inc_value("vedette/matches", result.matches)
+            if result.duplicate_of:
+                self.stats.inc_value("vedette/syndicated_copies")
+            if result.matches:
+                log.info("%s: %s matched %s", item.source, item.url,
+                         ", ".join(m.topic_name for m in item.matches))
+        return item

@@ -1,0 +1,106 @@
+"""What every source spider shares: its source from the config, the store, the guard, the run record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from vedette.config import FeedSource
+from vedette.context import CrawlContext
+from vedette.netguard import NetworkGuard
+from vedette.urls import host_allowed, host_of
+
+log = logging.getLogger(__name__)
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the spiders that read one configured source (`-a source=NAME`)."""
+
+    source_type: ClassVar[str] = ""
+    registry: ClassVar[dict[str, type[SourceSpider]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.source_type:
+            SourceSpider.registry[cls.source_type] = cls
+
+    context: CrawlContext
+    source: FeedSource
+    guard: NetworkGuard
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._bind(crawler)
+        return spider
+
+    def _bind(self, crawler: Crawler) -> None:
+        name = getattr(self, "source_name", None) or getattr(self, "source", None)
+        if not isinstance(name, str) or not name:
+            raise NotConfigured(f"spider {self.name!r} needs -a source=NAME")
+        self.context = CrawlContext.from_settings(crawler.settings)
+        try:
+            self.source = self.context.config.source(name)
+        except KeyError:
+            known = ", ".join(s.name for s in self.context.config.sources) or "none"
+            raise NotConfigured(f"no source named {name!r} (configured: {known})") from None
+        if self.source.type != self.source_type:
+            raise NotConfigured(f"source {name!r} is a {self.source.type} source, not {self.source_type}")
+        self.allowed_hosts = {host_of(str(self.source.url)), *self.source.allowed_domains}
+        self.fatal_error: str | None = None
+        self.run_id = self.context.store.start_run(self.source.name)
+        crawler.signals.connect(self.record_run, signal=signals.spider_closed)
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.guard = await NetworkGuard.for_source(str(self.source.url))
+        async for request in self.start_requests_for_source():
+            yield request
+
+    async def start_requests_for_source(self) -> AsyncIterator[Any]:
+        """The first requests of a crawl of this source."""
+        return
+        yield  # pragma: no cover
+
+    def may_follow(self, url: str) -> bool:
+        """Links are followed only to the source's own host or its allowed_domains."""
+        return host_allowed(host_of(url), self.allowed_hosts)
+
+    def is_alertable(self, published: datetime | None) -> bool:
+        """Items older than the source's max_age are stored but never alerted."""
+        if published is None:
+            return True
+        return datetime.now(UTC) - published <= self.source.max_age
+
+    def fail(self, message: str) -> None:
+        """The source as a whole failed (its feed could not be read)."""
+        self.fatal_error = message
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("vedette/source_errors")
+        log.error("%s: %s", self.source.name, message)
+
+    def record_run(self, spider: scrapy.Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        value = stats.get_value
+        errors = int(value("vedette/source_errors", 0))
+        error = self.fatal_error
+        if error is None and reason not in ("finished",):
+            error = f"crawl ended early: {reason}"
+            errors += 1
+        self.context.store.finish_run(
+            self.run_id,
+            status="failed" if error else "ok",
+            items=int(value("vedette/entries", 0)),
+            new_articles=int(value("vedette/new_articles", 0)),
+            matches=int(value("vedette/matches", 0)),
+            fallbacks=int(value("vedette/fallbacks", 0)),
+            errors=errors,
+            last_error=error,
+        )

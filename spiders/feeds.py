@@ -1,0 +1,148 @@
+"""Feed documents to entries: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed by hand.
+
+Broken feeds yield what can be recovered; a document with nothing recoverable, or one that
+declares XML entities (the vehicle of XXE and billion-laughs attacks), raises FeedError.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import feedparser
+from w3lib.html import remove_tags, replace_entities
+
+_PROLOG_END = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF|channel)\b", re.IGNORECASE)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+class FeedError(Exception):
+    """Nothing usable could be read from the document."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    link: str
+    title: str
+    summary: str
+    published: datetime | None
+    language: str | None
+
+
+def html_to_text(fragment: str) -> str:
+    text = replace_entities(remove_tags(fragment or ""))
+    return _SPACE.sub(" ", text).strip()
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> list[FeedEntry]:
+    """Entries of a feed document, in document order; raises FeedError when there are none
+    and the document is not a valid empty feed."""
+    if not body.strip():
+        raise FeedError("empty document")
+    stripped = body.lstrip()
+    if stripped[:1] in (b"{", b"["):
+        return _parse_json_feed(stripped)
+    prolog_end = _PROLOG_END.search(body)
+    prolog = body[: prolog_end.start()] if prolog_end else body[:65536]
+    if _ENTITY_DECLARATION.search(prolog):
+        raise FeedError("the document declares XML entities; refused (XXE / entity expansion)")
+    parsed = feedparser.parse(
+        body,
+        response_headers={k.lower(): v for k, v in (headers or {}).items()},
+        sanitize_html=False,
+        resolve_relative_uris=True,
+    )
+    if not parsed.entries:
+        if parsed.get("bozo") and not parsed.get("feed"):
+            reason = parsed.get("bozo_exception")
+            raise FeedError(f"not a feed ({_one_line(reason) or 'unrecognised document'})")
+        if parsed.get("version", "") == "" and not parsed.get("feed"):
+            raise FeedError("not a feed (no RSS, RDF or Atom root element)")
+        return []
+    language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
+    entries = []
+    for entry in parsed.entries:
+        link = _entry_link(entry)
+        if not link:
+            continue
+        summary = entry.get("summary") or ""
+        if not summary and entry.get("content"):
+            summary = entry["content"][0].get("value", "")
+        entries.append(FeedEntry(
+            link=link,
+            title=html_to_text(entry.get("title") or ""),
+            summary=html_to_text(summary),
+            published=_entry_time(entry),
+            language=language,
+        ))
+    return entries
+
+
+def _entry_link(entry: Mapping[str, object]) -> str:
+    link = str(entry.get("link") or "").strip()
+    if not link:
+        for candidate in entry.get("links") or []:  # type: ignore[attr-defined]
+            if candidate.get("href") and candidate.get("rel", "alternate") == "alternate":
+                link = str(candidate["href"]).strip()
+                break
+    if not link:
+        guid = str(entry.get("id") or "")
+        if guid.startswith(("http://", "https://")):
+            link = guid
+    return link if link.startswith(("http://", "https://")) else ""
+
+
+def _entry_time(entry: Mapping[str, object]) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)  # type: ignore[arg-type]
+            except (OverflowError, ValueError, TypeError):
+                continue
+    return None
+
+
+def _parse_json_feed(body: bytes) -> list[FeedEntry]:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"not a feed (invalid JSON: {_one_line(exc)})") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+        raise FeedError("not a feed (JSON without an `items` list)")
+    language = str(document.get("language") or "").split("-")[0].lower() or None
+    entries = []
+    for item in document["items"]:
+        if not isinstance(item, dict):
+            continue
+        link = str(item.get("url") or item.get("external_url") or "").strip()
+        if not link.startswith(("http://", "https://")):
+            continue
+        summary = item.get("summary") or item.get("content_text") or item.get("content_html") or ""
+        entries.append(FeedEntry(
+            link=link,
+            title=html_to_text(str(item.get("title") or "")),
+            summary=html_to_text(str(summary)),
+            published=_json_time(item.get("date_published") or item.get("date_modified")),
+            language=str(item.get("language") or "").split("-")[0].lower() or language,
+        ))
+    return entries
+
+
+def _json_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _one_line(value: object) -> str:
+    return _SPACE.sub(" ", str(value or "")).strip()[:200]

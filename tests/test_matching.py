@@ -1,0 +1,273 @@
+"""The matching engine: data-driven cases (matching_cases.yaml) plus snippet and scale tests."""
+
+from __future__ import annotations
+
+import random
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from vedette.config.schema import Topic
+from vedette.matching import ArticleText, Matcher, Snippet, TopicMatch
+
+CASES_FILE = Path(__file__).with_name("matching_cases.yaml")
+CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+
+
+def topic(name: str = "Topic", **terms: Any) -> Topic:
+    return Topic.model_validate({"name": name, **terms})
+
+
+def article(case: dict[str, Any]) -> ArticleText:
+    return ArticleText(
+        title=case["title"],
+        summary=case.get("summary", ""),
+        body=case.get("body", ""),
+        language=case.get("language"),
+    )
+
+
+def highlighted(snippet: Snippet) -> list[str]:
+    return [snippet.text[start:end] for start, end in snippet.highlights]
+
+
+# --- the case table ---------------------------------------------------------------------
+
+
+def test_case_table_is_well_formed() -> None:
+    ids = [case["id"] for case in CASES]
+    assert len(ids) >= 80
+    assert len(ids) == len(set(ids)), "case ids must be unique"
+    allowed = {"id", "topic", "title", "summary", "body", "language", "expected", "terms",
+               "fields"}
+    for case in CASES:
+        assert set(case) <= allowed, case["id"]
+        assert isinstance(case["expected"], bool), case["id"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_case(case: dict[str, Any]) -> None:
+    spec = {"name": case["id"], **case["topic"]}
+    matches = Matcher([Topic.model_validate(spec)]).match(article(case))
+    assert bool(matches) is case["expected"], matches
+    if not matches:
+        return
+    (match,) = matches
+    assert match.topic_name == case["id"]
+    if "terms" in case:
+        assert list(match.terms) == case["terms"]
+    if "fields" in case:
+        assert list(match.fields) == case["fields"]
+    # Whatever the case, the snippet shows the article's own characters around a real hit.
+    source = getattr(article(case), match.snippet.field)
+    assert match.snippet.highlights
+    for text in highlighted(match.snippet):
+        assert text and text in source
+
+
+# --- TopicMatch: terms, fields, order ---------------------------------------------------
+
+
+def test_topic_match_reports_terms_fields_and_ids() -> None:
+    topics = [
+        topic("Joint production", any=["joint production", "co-production", "=HIMARS"],
+              none=["film production"]),
+    ]
+    text = ArticleText(
+        title="HIMARS co-production talks",
+        summary="Nothing relevant here.",
+        body="Officials discussed joint production of launchers.",
+    )
+    (match,) = Matcher(topics).match(text)
+    assert match == TopicMatch(
+        topic_id="joint-production",
+        topic_name="Joint production",
+        terms=("joint production", "co-production", "HIMARS"),
+        fields=("title", "body"),
+        snippet=Snippet(
+            field="body",
+            text="Officials discussed joint production of launchers.",
+            highlights=((20, 36),),
+        ),
+    )
+
+
+def test_matches_come_in_config_order_and_only_matching_topics() -> None:
+    topics = [
+        topic("Zeta drones", any=["drones"]),
+        topic("Alpha shells", any=["shells"]),
+        topic("Tanks", any=["tanks"]),
+        topic("Mid shells", id="mid", all=["shells", "drones"]),
+    ]
+    found = Matcher(topics).match(ArticleText(title="Drones and shells"))
+    assert [m.topic_id for m in found] == ["zeta-drones", "alpha-shells", "mid"]
+
+
+def test_term_shared_by_topics_and_roles() -> None:
+    # The same term in several topics and in `none` of another is compiled once and
+    # decided per topic.
+    topics = [
+        topic("A", any=["drones"]),
+        topic("B", any=["shells"], none=["drones"]),
+        topic("C", any=["drones", "shells"]),
+    ]
+    found = Matcher(topics).match(ArticleText(title="Drones and shells"))
+    assert [(m.topic_id, m.terms) for m in found] == [("a", ("drones",)),
+                                                       ("c", ("drones", "shells"))]
+
+
+def test_terms_deduplicated_when_written_twice() -> None:
+    topics = [topic("T", any=["drones"], all=["drones"])]
+    (match,) = Matcher(topics).match(ArticleText(title="Drones"))
+    assert match.terms == ("drones",)
+
+
+def test_no_topics_and_empty_article() -> None:
+    assert Matcher([]).match(ArticleText(title="Drones")) == []
+    assert Matcher([topic(any=["drones"])]).match(ArticleText(title="")) == []
+    assert Matcher([topic(any=["drones"])]).match(ArticleText(title="— … !!")) == []
+
+
+def test_term_without_letters_never_matches(caplog: pytest.LogCaptureFixture) -> None:
+    matcher = Matcher([topic(any=["—", "drones"]), topic("Other", any=["++"])])
+    assert "will never match" in caplog.text
+    assert [m.terms for m in matcher.match(ArticleText(title="— drones ++"))] == [("drones",)]
+
+
+def test_numbers_only_term_in_any_language() -> None:
+    matcher = Matcher([topic(any=["1000"])])
+    assert matcher.match(ArticleText(title="Передано 1000 дронів", language="uk"))
+    assert matcher.match(ArticleText(title="1000 drones", language="en"))
+    assert not matcher.match(ArticleText(title="10000 drones"))
+
+
+# --- snippets ---------------------------------------------------------------------------
+
+
+def test_snippet_is_the_sentence_with_all_hits_highlighted() -> None:
+    body = ("Earlier news first. Kyiv said long\u2011range drones hit two depots, and more "
+            "long range drones are coming! The rest is unrelated.")
+    (match,) = Matcher([topic(any=["long-range drones"])]).match(
+        ArticleText(title="Update", body=body))
+    assert match.snippet.field == "body"
+    assert match.snippet.text == ("Kyiv said long\u2011range drones hit two depots, and more "
+                                  "long range drones are coming!")
+    assert highlighted(match.snippet) == ["long\u2011range drones", "long range drones"]
+
+
+def test_snippet_highlights_every_term_of_the_topic_in_the_sentence() -> None:
+    body = "Intro. The HIMARS and two IRIS-T units arrived; drones too.\nNext line."
+    topics = [topic(any=["=HIMARS", "=IRIS-T", "drone"], none=["balloon"])]
+    (match,) = Matcher(topics).match(ArticleText(title="x", body=body))
+    assert match.snippet.text == "The HIMARS and two IRIS-T units arrived; drones too."
+    assert highlighted(match.snippet) == ["HIMARS", "IRIS-T", "drones"]
+
+
+def test_snippet_prefers_body_then_summary_then_title() -> None:
+    matcher = Matcher([topic(any=["drones"])])
+    both = matcher.match(ArticleText(title="Drones!", summary="Drones, again.",
+                                     body="Nothing. Then drones came."))
+    assert both[0].snippet.field == "body"
+    assert both[0].snippet.text == "Then drones came."
+    assert both[0].fields == ("title", "summary", "body")
+    summary = matcher.match(ArticleText(title="Drones!", summary="Swarms of drones.",
+                                        body="Nothing relevant."))
+    assert summary[0].snippet == Snippet("summary", "Swarms of drones.", ((10, 16),))
+    title = matcher.match(ArticleText(title="Drones over Kyiv", body="Quiet night."))
+    assert title[0].snippet == Snippet("title", "Drones over Kyiv", ((0, 6),))
+
+
+def test_snippet_keeps_original_characters_of_cyrillic_text() -> None:
+    body = "Вступ. Уночі дро\u0301ни атакували об\u02bcєкти в Харкові. Кінець."
+    (match,) = Matcher([topic(any=["дрони", "об'єкт"])]).match(
+        ArticleText(title="Новини", body=body, language="uk"))
+    assert match.snippet.text == "Уночі дро\u0301ни атакували об\u02bcєкти в Харкові."
+    assert highlighted(match.snippet) == ["дро\u0301ни", "об\u02bcєкти"]
+
+
+def test_snippet_does_not_split_on_abbreviations_or_decimals() -> None:
+    body = "Intro. The U.S. Army and Gen. Smith tested 3.5 km long-range drones. Next."
+    (match,) = Matcher([topic(any=["long-range drones"])]).match(
+        ArticleText(title="x", body=body))
+    assert match.snippet.text == "The U.S. Army and Gen. Smith tested 3.5 km long-range drones."
+
+
+def test_snippet_splits_on_newlines_and_other_enders() -> None:
+    body = "Headline without stop\nAre drones coming? Yes… drones are here\nFooter"
+    (match,) = Matcher([topic(any=["drones"])]).match(ArticleText(title="x", body=body))
+    assert match.snippet.text == "Are drones coming?"
+
+
+def test_long_sentence_is_trimmed_around_the_first_hit() -> None:
+    filler = " ".join(["word"] * 200)
+    body = f"{filler} the long-range drones struck {filler} and more drones."
+    (match,) = Matcher([topic(any=["long-range drones"])]).match(
+        ArticleText(title="x", body=body))
+    snippet = match.snippet
+    assert len(snippet.text) <= 300
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+    assert highlighted(snippet) == ["long-range drones"]
+    # Cut between words, not inside one.
+    assert snippet.text[1:].split(" ")[0] == "word" and snippet.text[:-1].endswith("word")
+
+
+def test_huge_text_without_punctuation_gives_a_short_snippet() -> None:
+    body = "filler " * 150_000 + "drones " + "filler " * 150_000
+    (match,) = Matcher([topic(any=["drones"])]).match(ArticleText(title="x", body=body))
+    assert len(match.snippet.text) <= 300
+    assert highlighted(match.snippet) == ["drones"]
+
+
+def test_overlapping_hits_are_one_highlight() -> None:
+    (match,) = Matcher([topic(any=["long-range drones", "drones"])]).match(
+        ArticleText(title="New long-range drones shown"))
+    assert highlighted(match.snippet) == ["long-range drones"]
+    assert match.terms == ("long-range drones", "drones")
+
+
+# --- scale: the automaton, not the number of terms, sets the cost -----------------------
+
+
+def _random_word(rng: random.Random, alphabet: str) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(4, 9)))
+
+
+def test_ten_thousand_terms_give_the_same_result_as_the_relevant_ones() -> None:
+    relevant = [
+        topic("Long-range drones", any=["long-range drone", "далекобійні дрони"],
+              none=["drone show"]),
+        topic("Joint production", any=["joint production", "спільне виробництво"]),
+        topic("HIMARS", any=["=HIMARS"], all=["Ukraine"]),
+        topic("Vetoed", any=["shells"], none=["depot"]),
+    ]
+    rng = random.Random(20240601)
+    cyrillic = "абвгдежзиклмнопрстуфхцчшщюяієї"
+    # Near misses as well as noise: pieces of the article's words that no stemmer yields
+    # (whole-word traps), reordered phrases, other-case exact terms, random words in both
+    # scripts. (Not "rang" or "Ukrain": Snowball really stems "range"/"Ukraine" to those.)
+    traps = ["dro", "ange", "production joint", "=himars", "=Himars", "kraine", "рон",
+             "ільне", "joint drones", "long-range shells", "спільні дрони", "icials"]
+    generated: list[str] = list(traps)
+    while len(generated) < 10_000:
+        alphabet = cyrillic if rng.random() < 0.3 else string.ascii_lowercase
+        words = [_random_word(rng, alphabet) for _ in range(rng.randint(1, 3))]
+        generated.append(("=" if rng.random() < 0.05 else "") + " ".join(words))
+    noise = [topic(f"Noise {i}", id=f"noise-{i}", any=generated[i:i + 10])
+             for i in range(0, len(generated), 10)]
+    texts = [
+        ArticleText(
+            title="Ukraine gets HIMARS and long-range drones",
+            summary="Joint production of shells was agreed at the depot.",
+            body="Officials said the long-range drones were built in joint production.\n"
+                 "Україна отримала далекобійних дронів; спільному виробництву — так.",
+        ),
+        ArticleText(title="Спільне виробництво далекобійних дронів", language="uk"),
+        ArticleText(title="Drone show in Kyiv: long-range drones on display"),  # vetoed
+    ]
+    small, big = Matcher(relevant), Matcher([*noise[:500], *relevant, *noise[500:]])
+    expected = [small.match(text) for text in texts]
+    assert [len(found) for found in expected] == [3, 2, 0]
+    assert [big.match(text) for text in texts] == expected

@@ -1,0 +1,5 @@
+import sys
+
+from vedette.cli import main
+
+sys.exit(main())

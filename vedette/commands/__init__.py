@@ -1,0 +1,1 @@
+"""One module per CLI command family; each returns the exit status."""

@@ -1,0 +1,58 @@
+"""`vedette check`: the config as Vedette understood it, with the next run times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from vedette.config import Config, EmailChannel, FileChannel
+from vedette.output import Output
+
+DEFAULT_SOURCE_SCHEDULE = "every 30m"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="minutes") if moment else "-"
+
+
+def check(config: Config, out: Output) -> int:
+    now = datetime.now(UTC)
+    tz = ZoneInfo(config.settings.timezone)
+    out.line(f"config: {config.directory} — valid")
+    out.line(f"state:  {config.settings.state}")
+    out.table("Sources", ["name", "type", "url", "schedule", "next run", "max age"], [
+        (s.name, s.type, s.url, s.schedule or DEFAULT_SOURCE_SCHEDULE,
+         _when(s.schedule.next_run(now, tz)) if s.schedule else "-",
+         s.max_age)
+        for s in config.sources
+    ])
+    out.table("Topics", ["name", "id", "any", "all", "none"], [
+        (t.name, t.id, _terms(t.any), _terms(t.all), _terms(t.none)) for t in config.topics
+    ])
+    out.table("Channels", ["name", "type", "target"], [
+        (name, channel.type, _target(channel)) for name, channel in config.channels.items()
+    ])
+    rows = []
+    for digest in config.digests:
+        zone = ZoneInfo(config.digest_timezone(digest))
+        rows.append((digest.name, digest.schedule, config.digest_timezone(digest),
+                     _when(digest.schedule.next_run(now, zone)),
+                     ", ".join(t.name for t in config.digest_topics(digest)),
+                     ", ".join(digest.channels)))
+    out.table("Digests", ["name", "schedule", "timezone", "next run", "topics", "channels"], rows)
+    return 0
+
+
+def _terms(terms: list) -> str:  # type: ignore[type-arg]
+    return ", ".join(("=" if t.exact else "") + t.term for t in terms)
+
+
+def _target(channel: object) -> str:
+    """Where a channel sends, without any secret."""
+    if isinstance(channel, EmailChannel):
+        login = f" as {channel.username}" if channel.username else ""
+        return (f"{channel.host}:{channel.effective_port} ({channel.security}){login} → "
+                + ", ".join(channel.to))
+    if isinstance(channel, FileChannel):
+        return str(channel.directory)
+    return "-"

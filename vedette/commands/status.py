@@ -1,0 +1,27 @@
+"""`vedette status`: each source's last crawl and what is still waiting to be delivered."""
+
+from __future__ import annotations
+
+from vedette.config import Config
+from vedette.lock import StateLock
+from vedette.output import Output
+from vedette.store import Store
+
+
+def status(config: Config, out: Output) -> int:
+    holder = StateLock(config.settings.state).holder()
+    out.line(f"state: {config.settings.state} ({'in use by ' + holder if holder else 'idle'})")
+    with Store(config.settings.state) as store:
+        rows = []
+        for source in config.sources:
+            run = store.last_run(source.name)
+            if run is None:
+                rows.append((source.name, "never", "", "", "", ""))
+                continue
+            rows.append((source.name, run.started_at.isoformat(timespec="seconds"), run.status,
+                         run.new_articles, run.matches, run.last_error or ""))
+        out.table("Sources", ["source", "last run", "outcome", "new", "matches", "last error"], rows)
+        pending = store.pending_counts()
+        out.table("Pending deliveries", ["digest", "pending"],
+                  [(d.name, pending.get(d.name, 0)) for d in config.digests])
+    return 0

@@ -1,0 +1,99 @@
+"""`crawl`, `digest` and `run --once`: the commands that do work under the state lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from vedette import reactor
+from vedette.config import Config
+from vedette.context import CrawlContext
+from vedette.jobs import Report
+from vedette.output import Output
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _secrets(config: Config) -> list[str]:
+    found = []
+    for channel in config.channels.values():
+        for value in channel.__dict__.values():
+            if isinstance(value, SecretStr):
+                found.append(value.get_secret_value())
+    return found
+
+
+def _pick(names: Sequence[str], known: Sequence[str], kind: str, out: Output) -> list[str] | None:
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        out.error(f"no {kind} named {', '.join(map(repr, unknown))} "
+                  f"(configured: {', '.join(known) or 'none'})")
+        return None
+    return list(names) or list(known)
+
+
+def crawl(config: Config, names: Sequence[str], out: Output, verbosity: int) -> int:
+    from vedette import jobs
+
+    picked = _pick(names, [s.name for s in config.sources], "source", out)
+    if picked is None:
+        return EXIT_USAGE
+    out.redact(_secrets(config))
+    context = CrawlContext.build(config)
+    report = Report()
+    sources = [config.source(n) for n in picked]
+    reactor.run(lambda: jobs.crawl(context, sources, report, out.scrapy_log_level(verbosity)))
+    return _summarise(report, out)
+
+
+def digest(config: Config, names: Sequence[str], out: Output, *, preview: Path | None,
+           dry_run: bool) -> int:
+    from vedette import jobs
+
+    picked = _pick(names, [d.name for d in config.digests], "digest", out)
+    if picked is None:
+        return EXIT_USAGE
+    if preview is not None and len(picked) != 1:
+        out.error("--preview needs exactly one digest name")
+        return EXIT_USAGE
+    out.redact(_secrets(config))
+    context = CrawlContext.build(config)
+    report = Report()
+    digests = [config.digest(n) for n in picked]
+    reactor.run(lambda: jobs.send_digests(context, digests, report, dry_run=dry_run,
+                                          preview=preview))
+    return _summarise(report, out)
+
+
+def run_once(config: Config, out: Output, verbosity: int) -> int:
+    from vedette import jobs
+
+    out.redact(_secrets(config))
+    context = CrawlContext.build(config)
+    report = Report()
+    reactor.run(lambda: jobs.run_once(context, report, out.scrapy_log_level(verbosity)))
+    return _summarise(report, out)
+
+
+def _summarise(report: Report, out: Output) -> int:
+    for c in report.crawls:
+        run = c.run
+        if run is not None:
+            out.line(f"crawled {c.source}: {run.items} items, {run.new_articles} new, "
+                     f"{run.matches} matches" + (f", {run.fallbacks} from feed text"
+                                                 if run.fallbacks else ""))
+    for d in report.deliveries:
+        if d.status == "sent":
+            out.line(f"sent {d.digest} via {d.channel}: {d.items} matches"
+                     + (f" ({d.note})" if d.note else ""))
+        elif d.status == "dry-run":
+            out.line(f"would send {d.digest} via {d.channel}: {d.items} matches"
+                     + (f" — {d.note}" if d.note else ""))
+        elif d.status == "nothing":
+            out.line(f"{d.digest} via {d.channel}: nothing pending")
+    failures = report.failures
+    for line in failures:
+        out.error(line)
+    return EXIT_FAILED if failures else EXIT_OK

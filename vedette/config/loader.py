@@ -1,0 +1,207 @@
+"""Read every *.yaml in the config folder, merge, substitute the environment, validate."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from vedette.config import schema
+from vedette.config.envsubst import substitute
+from vedette.config.errors import ConfigError, Problem
+from vedette.config.yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
+
+_SECRET_WORDS = ("password", "secret", "token", "webhook", "key")
+
+
+def config_directory(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--config DIR`, else `$VEDETTE_CONFIG`, else `./config`."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("VEDETTE_CONFIG") or "config")
+
+
+def load_config(
+    directory: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> schema.Config:
+    """Load and validate the configuration, or raise ConfigError listing every problem."""
+    folder = config_directory(directory)
+    environ = os.environ if environ is None else environ
+    if not folder.is_dir():
+        raise ConfigError([Problem(folder, None, "", "config folder not found")])
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise ConfigError([Problem(folder, None, "", "no *.yaml files in the config folder")])
+
+    problems: list[Problem] = []
+    merged: dict[str, Any] = {}
+    owner: dict[str, YamlDocument] = {}
+    for path in files:
+        try:
+            document = load_yaml(path)
+        except YamlProblem as exc:
+            problems.append(exc.problem)
+            continue
+        if document.data is None:
+            continue
+        if not isinstance(document.data, dict):
+            problems.append(Problem(path, 1, "", "expected a mapping of sections at the top"))
+            continue
+        for key, value in document.data.items():
+            line = document.line_of((key,))
+            if key not in schema.SECTIONS:
+                problems.append(Problem(path, line, str(key), "unknown section" + _hint(
+                    str(key), schema.SECTIONS)))
+            elif key in owner:
+                problems.append(Problem(path, line, key, (
+                    f"already defined in {owner[key].path.name}; each section belongs to one file")))
+            else:
+                owner[key] = document
+                merged[key] = value
+    if problems:
+        raise ConfigError(problems)
+
+    def locate(path: KeyPath) -> tuple[Path | None, int | None]:
+        if path and path[0] in owner:
+            document = owner[str(path[0])]
+            return document.path, document.line_of(path)
+        return None, None
+
+    def missing_variable(path: KeyPath, name: str) -> None:
+        file, line = locate(path)
+        problems.append(Problem(file, line, _dotted(path), f"environment variable {name} is not set"))
+
+    merged = substitute(merged, environ, missing_variable)
+    if problems:
+        raise ConfigError(problems)
+
+    try:
+        config = schema.Config.model_validate({**merged, "directory": folder})
+    except ValidationError as exc:
+        for error in exc.errors():
+            key_path = _data_path(merged, error["loc"])
+            if error["type"] == "union_tag_invalid":
+                key_path = (*key_path, "type")
+            file, line = locate(key_path)
+            problems.append(Problem(file, line, _dotted(key_path), _describe(error, key_path)))
+        raise ConfigError(problems) from None
+
+    for key_path, message in _cross_check(config):
+        file, line = locate(key_path)
+        problems.append(Problem(file, line, _dotted(key_path), message))
+    if problems:
+        raise ConfigError(problems)
+    return _resolve_paths(config, folder)
+
+
+def _cross_check(config: schema.Config) -> list[tuple[KeyPath, str]]:
+    found: list[tuple[KeyPath, str]] = []
+    seen: dict[str, int] = {}
+    for index, source in enumerate(config.sources):
+        if source.name in seen:
+            found.append((("sources", index, "name"),
+                          f"duplicate source name {source.name!r} (also sources[{seen[source.name]}])"))
+        seen[source.name] = index
+    topic_keys: set[str] = set()
+    seen.clear()
+    for index, topic in enumerate(config.topics):
+        if topic.id in seen:
+            found.append((("topics", index, "name"),
+                          f"duplicate topic id {topic.id!r} (also topics[{seen[topic.id]}]); "
+                          "give one an explicit `id:`"))
+        seen[topic.id] = index
+        topic_keys.update((topic.id, topic.name))
+    seen.clear()
+    for index, digest in enumerate(config.digests):
+        if digest.name in seen:
+            found.append((("digests", index, "name"), f"duplicate digest name {digest.name!r}"))
+        seen[digest.name] = index
+        for t_index, name in enumerate(digest.topics):
+            if name != "*" and name not in topic_keys:
+                found.append((("digests", index, "topics", t_index),
+                              f"no topic named {name!r}" + _hint(name, sorted(topic_keys))))
+        for c_index, name in enumerate(digest.channels):
+            if name not in config.channels:
+                found.append((("digests", index, "channels", c_index),
+                              f"no channel named {name!r}" + _hint(name, list(config.channels))))
+    return found
+
+
+def _resolve_paths(config: schema.Config, folder: Path) -> schema.Config:
+    def resolve(path: Path) -> Path:
+        return path if path.is_absolute() else (folder / path)
+
+    settings = config.settings.model_copy(update={"state": resolve(config.settings.state)})
+    channels = {
+        name: channel.model_copy(update={"directory": resolve(channel.directory)})
+        if isinstance(channel, schema.FileChannel) else channel
+        for name, channel in config.channels.items()
+    }
+    return config.model_copy(update={"settings": settings, "channels": channels})
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
+    """Map a pydantic error location onto the YAML: drop union tags that are not keys."""
+    path: list[str | int] = []
+    current = data
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+            path.append(part)
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            current = current[part]
+            path.append(part)
+        elif last and isinstance(part, str) and part not in ("", "__root__"):
+            path.append(part)
+    return tuple(path)
+
+
+def _describe(error: Any, key_path: KeyPath) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key" + _hint(str(key_path[-1]) if key_path else "", _all_field_names())
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "union_tag_invalid":
+        context = error.get("ctx") or {}
+        return (f"unknown type {context.get('tag')!r} "
+                f"(one of: {context.get('expected_tags', '')})")
+    if kind == "union_tag_not_found":
+        return "`type:` is missing"
+    secret = any(word in str(part).lower() for part in key_path for word in _SECRET_WORDS)
+    given = error.get("input")
+    if not secret and isinstance(given, str | int | float) and kind not in ("value_error",):
+        message += f" (found {given!r})"
+    return message
+
+
+def _hint(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+
+    def visit(model: type[BaseModel]) -> None:
+        for name, field in model.model_fields.items():
+            names.add(field.alias or name)
+
+    for model in (schema.Settings, schema.FeedSource, schema.Topic, schema.TermSpec,
+                  schema.EmailChannel, schema.FileChannel, schema.Digest):
+        visit(model)
+    return names
+
+
+def _dotted(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -1,0 +1,265 @@
+"""The configuration's typed shape: one pydantic model per section and per plugin kind.
+
+Field docstrings are user documentation: `vedette check --help-config` and docs/config.md
+are written from them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from vedette import __version__
+from vedette.config.types import ByteSize, Duration, ScheduleField, TimeZoneName, slugify
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+
+class Settings(Model):
+    state: Path = Path("state/vedette.db")
+    """SQLite file holding articles, matches and deliveries (created with its folder)."""
+    timezone: TimeZoneName = "UTC"
+    """Default timezone for schedules and for times shown in digests."""
+    user_agent: str = f"vedette/{__version__}"
+    """User-Agent sent to every site; add a contact URL: "vedette/1.0 (+https://your.org/bot)"."""
+    request_timeout: Duration = timedelta(seconds=30)
+    """Longest wait for one HTTP response, headers and body together."""
+    max_response_size: ByteSize = 10 * 1024 * 1024
+    """Responses (after decompression) larger than this are dropped and counted."""
+    concurrent_requests: int = Field(16, ge=1, le=512)
+    """Requests in flight across all sites during one crawl."""
+    per_host_concurrency: int = Field(4, ge=1, le=64)
+    """Requests in flight to one host at a time."""
+    obey_robots: bool = True
+    """Honour each site's robots.txt."""
+    extraction_workers: int = Field(0, ge=0, le=64)
+    """Processes extracting article text in parallel; 0 = one per CPU core, 1 = in-process."""
+
+
+def _http_url(value: Any) -> Any:
+    if isinstance(value, str) and not re.match(r"^https?://", value.strip(), re.IGNORECASE):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value.strip() if isinstance(value, str) else value
+
+
+HttpUrlText = Annotated[AnyHttpUrl, BeforeValidator(_http_url)]
+
+
+class SourceBase(Model):
+    name: str
+    """Unique slug ([a-z0-9-]+) naming the source in digests, logs and commands."""
+    url: HttpUrlText
+    """Where the source is read from."""
+    schedule: ScheduleField | None = None
+    """When the daemon crawls it: cron ("*/30 * * * *") or "every 15m"; default every 30m."""
+    max_age: Duration = timedelta(days=7)
+    """Items published earlier than this are stored but never alerted."""
+    follow: bool = True
+    """Fetch each new item's page for its full text (else match the feed's title and summary)."""
+    allowed_domains: list[str] = []
+    """Extra hosts that item links may lead to (the source's own host is always allowed)."""
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and '-')")
+        return value
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        return [host.strip().lower().lstrip(".") for host in value]
+
+
+class FeedSource(SourceBase):
+    """An RSS 0.9x/1.0/2.0, Atom or JSON feed."""
+
+    type: Literal["feed"]
+
+
+Source = Annotated[FeedSource, Field(discriminator="type")]
+
+
+class TermSpec(Model):
+    term: str
+    """The words to look for."""
+    exact: bool = False
+    """Match verbatim and case-sensitively (acronyms, names): also written as `=HIMARS`."""
+
+    @field_validator("term")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a term cannot be empty")
+        return value.strip()
+
+
+def _term(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.startswith("="):
+            return {"term": value[1:], "exact": True}
+        return {"term": value}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"term": str(value)}
+    return value
+
+
+Term = Annotated[TermSpec, BeforeValidator(_term)]
+
+
+class Topic(Model):
+    name: str
+    """Shown in digests."""
+    id: str = ""
+    """Stable identifier; defaults to the slug of `name`. Keep it when renaming a topic."""
+    any: list[Term] = []
+    """At least one of these must occur."""
+    all: list[Term] = []
+    """Each of these must occur too."""
+    none: list[Term] = []
+    """Any of these vetoes the match."""
+
+    @model_validator(mode="after")
+    def _needs_terms(self) -> Topic:
+        if not self.any and not self.all:
+            raise ValueError("a topic needs at least one term in `any` or `all`")
+        if not self.id:
+            object.__setattr__(self, "id", slugify(self.name))
+        elif not _SLUG.match(self.id):
+            raise ValueError(f"id {self.id!r} is not a slug (lowercase letters, digits and '-')")
+        return self
+
+
+def _address(value: str) -> str:
+    _, addr = parseaddr(value)
+    if "@" not in addr or any(ch in value for ch in "\r\n"):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+class EmailChannel(Model):
+    """Sends each digest as one multipart (text + HTML) email over SMTP."""
+
+    type: Literal["email"]
+    host: str
+    """SMTP server name."""
+    port: int | None = Field(None, ge=1, le=65535)
+    """SMTP port; default 587 for starttls, 465 for tls, 25 for none."""
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """starttls: STARTTLS required and certificate verified; tls: TLS from the start; none: plain."""
+    username: str | None = None
+    """Login name, if the server wants one."""
+    password: SecretStr | None = None
+    """Login password; keep it in the environment: `${SMTP_PASSWORD}`."""
+    from_: str = Field(alias="from")
+    """Sender, e.g. "Vedette <alerts@example.org>"."""
+    to: list[str] = Field(min_length=1)
+    """Recipients."""
+    timeout: Duration = timedelta(seconds=60)
+    """Overall deadline for one send, connection to last reply."""
+    retries: int = Field(3, ge=0, le=10)
+    """Further attempts after a temporary failure (4xx reply, connection error) within one run."""
+    subject_prefix: str = "[Vedette]"
+    """Put in front of every subject."""
+
+    @field_validator("from_")
+    @classmethod
+    def _from_address(cls, value: str) -> str:
+        return _address(value)
+
+    @field_validator("to")
+    @classmethod
+    def _to_addresses(cls, value: list[str]) -> list[str]:
+        return [_address(v) for v in value]
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.security]
+
+
+class FileChannel(Model):
+    """Writes NAME-TIMESTAMP.html, .txt and .json per digest into a folder."""
+
+    type: Literal["file"]
+    directory: Path
+    """Folder for the files (created if missing); relative to the config folder."""
+
+
+Channel = Annotated[EmailChannel | FileChannel, Field(discriminator="type")]
+
+
+class Digest(Model):
+    name: str
+    """Slug naming the digest in commands and file names."""
+    schedule: ScheduleField
+    """Cron ("0 7 * * *"), an interval ("every 4h"), or "immediate" (right after a crawl)."""
+    timezone: TimeZoneName | None = None
+    """Timezone of the schedule and of times in the digest; default settings.timezone."""
+    topics: list[str] = ["*"]
+    """Topic names or ids; "*" = all."""
+    channels: list[str] = Field(min_length=1)
+    """Channel names this digest is sent through."""
+    send_empty: bool = False
+    """Send even when nothing new matched."""
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and '-')")
+        return value
+
+
+class Config(Model):
+    settings: Settings = Settings()
+    sources: list[Source] = []
+    topics: list[Topic] = []
+    channels: dict[str, Channel] = {}
+    digests: list[Digest] = []
+    directory: Path = Path(".")
+    """The config folder (set by the loader, not written in YAML)."""
+
+    def source(self, name: str) -> FeedSource:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def digest(self, name: str) -> Digest:
+        for digest in self.digests:
+            if digest.name == name:
+                return digest
+        raise KeyError(name)
+
+    def digest_topics(self, digest: Digest) -> list[Topic]:
+        if "*" in digest.topics:
+            return list(self.topics)
+        wanted = set(digest.topics)
+        return [t for t in self.topics if t.id in wanted or t.name in wanted]
+
+    def digest_timezone(self, digest: Digest) -> str:
+        return digest.timezone or self.settings.timezone
+
+
+SECTIONS = ("settings", "sources", "topics", "channels", "digests")

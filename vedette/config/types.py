@@ -1,0 +1,119 @@
+"""Small value types shared by the configuration models: durations, sizes, schedules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from pydantic import BeforeValidator, PlainSerializer
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'30s', '15m', '4h', '7d', '2w' or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (write e.g. 30s, 15m, 4h, 7d, 2w)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_size(value: Any) -> int:
+    """'10MB', '512KiB' or a number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = _SIZE.match(str(value))
+    unit = match.group(2).lower() if match else None
+    if not match or unit not in _SIZE_UNITS:
+        raise ValueError(f"{value!r} is not a size (write e.g. 10MB, 512KiB or a byte count)")
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+def parse_timezone(value: Any) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a timezone (write e.g. UTC, Europe/Kyiv)") from exc
+    return str(value)
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(lambda d: d.total_seconds())
+]
+ByteSize = Annotated[int, BeforeValidator(parse_size)]
+TimeZoneName = Annotated[str, BeforeValidator(parse_timezone)]
+
+_EVERY = re.compile(r"^\s*every\s+(.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a job runs: a 5-field cron expression, `every <duration>`, or `immediate`."""
+
+    text: str
+    interval: timedelta | None = None
+    immediate: bool = False
+
+    @classmethod
+    def parse(cls, value: Any) -> Schedule:
+        if isinstance(value, Schedule):
+            return value
+        text = str(value).strip()
+        if text.lower() == "immediate":
+            return cls(text, immediate=True)
+        every = _EVERY.match(text)
+        if every:
+            interval = parse_duration(every.group(1))
+            if interval.total_seconds() < 1:
+                raise ValueError(f"{text!r}: the interval must be at least 1s")
+            return cls(text, interval=interval)
+        try:
+            CronTrigger.from_crontab(text)
+        except ValueError as exc:
+            raise ValueError(
+                f"{text!r} is not a schedule ({exc}; write a 5-field cron expression such as "
+                "'*/30 * * * *', an interval such as 'every 15m', or 'immediate')"
+            ) from exc
+        return cls(text)
+
+    def trigger(self, timezone: tzinfo) -> CronTrigger | IntervalTrigger | None:
+        """The APScheduler trigger for this schedule; None for `immediate`."""
+        if self.immediate:
+            return None
+        if self.interval is not None:
+            return IntervalTrigger(seconds=self.interval.total_seconds(), timezone=timezone)
+        return CronTrigger.from_crontab(self.text, timezone=timezone)
+
+    def next_run(self, after: datetime, timezone: tzinfo) -> datetime | None:
+        trigger = self.trigger(timezone)
+        if trigger is None:
+            return None
+        return trigger.get_next_fire_time(None, after)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+ScheduleField = Annotated[Schedule, BeforeValidator(Schedule.parse), PlainSerializer(str)]
+
+
+def slugify(text: str) -> str:
+    """A lowercase [a-z0-9-] identifier for names that need one (topic ids)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if slug:
+        return slug
+    # Names in Cyrillic or other scripts: keep them identifiable without transliteration.
+    return "t-" + "-".join(f"{ord(ch):x}" for ch in text.strip()[:12])

@@ -1,0 +1,88 @@
+"""Run crawls in this process, on the running reactor (never one reactor per crawl)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from spiders import SourceSpider
+from vedette.config import Config, FeedSource
+from vedette.context import SETTING, CrawlContext
+from vedette.store import RunRecord
+
+log = logging.getLogger(__name__)
+
+# Crawls running at once; each is itself concurrent, this bounds memory with many sources.
+PARALLEL_CRAWLS = 8
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    source: str
+    run: RunRecord | None
+
+    @property
+    def ok(self) -> bool:
+        return self.run is not None and self.run.status == "ok"
+
+    @property
+    def error(self) -> str | None:
+        if self.run is None:
+            return "the crawl did not start"
+        return self.run.last_error
+
+
+def settings_for(config: Config, context: CrawlContext, log_level: str = "WARNING") -> Settings:
+    """Scrapy settings: the project defaults, overlaid with the user's `settings:` section."""
+    settings = get_project_settings()
+    user = config.settings
+    settings.setdict({
+        "USER_AGENT": user.user_agent,
+        "ROBOTSTXT_OBEY": user.obey_robots,
+        "DOWNLOAD_TIMEOUT": user.request_timeout.total_seconds(),
+        "DOWNLOAD_MAXSIZE": user.max_response_size,
+        "DOWNLOAD_WARNSIZE": min(user.max_response_size, settings.getint("DOWNLOAD_WARNSIZE")),
+        "CONCURRENT_REQUESTS": user.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": user.per_host_concurrency,
+        "LOG_LEVEL": log_level,
+        SETTING: context,
+    }, priority="cmdline")
+    return settings
+
+
+async def crawl_sources(
+    context: CrawlContext, sources: Sequence[FeedSource], log_level: str = "WARNING"
+) -> list[CrawlOutcome]:
+    """Crawl each source once (at most PARALLEL_CRAWLS at a time); one failing never stops
+    the others. Each source's run is recorded in the store."""
+    runner = AsyncCrawlerRunner(settings_for(context.config, context, log_level))
+    gate = asyncio.Semaphore(PARALLEL_CRAWLS)
+
+    async def crawl(source: FeedSource) -> CrawlOutcome:
+        async with gate:
+            spider_cls = SourceSpider.registry[source.type]
+            try:
+                await runner.crawl(runner.create_crawler(spider_cls), source=source.name)
+            except Exception as exc:
+                log.exception("%s: crawl crashed", source.name)
+                return CrawlOutcome(source.name, _crashed(context, source.name, exc))
+            return CrawlOutcome(source.name, context.store.last_run(source.name))
+
+    return list(await asyncio.gather(*(crawl(s) for s in sources)))
+
+
+def _crashed(context: CrawlContext, source: str, exc: Exception) -> Any:
+    run = context.store.last_run(source)
+    if run is not None and run.status == "running":
+        context.store.finish_run(
+            context.store.execute("SELECT max(id) FROM runs WHERE source=?", (source,))[0][0],
+            status="failed", items=0, new_articles=0, matches=0, fallbacks=0, errors=1,
+            last_error=f"crawl crashed: {exc}")
+    return context.store.last_run(source)

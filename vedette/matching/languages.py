@@ -1,0 +1,62 @@
+"""Which languages' stemmers take part in matching one article.
+
+Every language has a *slot*: a word's keys are kept in a tuple indexed by slot, and every
+article is scanned once per active slot (a "stream"). Slot 0 holds the exact form for
+case-sensitive terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from vedette.matching.tokens import Script
+
+EXACT: Final = 0
+LANGUAGES: Final[tuple[str, ...]] = ("en", "lt", "pl", "uk", "ru")
+SLOT: Final[dict[str, int]] = {lang: i + 1 for i, lang in enumerate(LANGUAGES)}
+SCRIPT: Final[dict[str, Script]] = {
+    "en": "latn", "lt": "latn", "pl": "latn", "uk": "cyrl", "ru": "cyrl"
+}
+
+# Letters that only Lithuanian (ė, į, ų, ū) or Polish (ł, ń, ś, ź, ż, ć, ó) use among our
+# languages: when an article's language is unknown they say which Latin stemmer to add.
+_LITHUANIAN = re.compile("[ėįųūĖĮŲŪ]")
+_POLISH = re.compile("[łńśźżćóŁŃŚŹŻĆÓ]")
+
+
+def languages_for_script(script: Script) -> tuple[str, ...]:
+    """Languages whose keys a term written in `script` is compiled for."""
+    if script == "none":
+        return LANGUAGES  # digits and other scripts: the same key in every stream
+    return tuple(lang for lang in LANGUAGES if SCRIPT[lang] == script)
+
+
+def article_languages(language: str | None, texts: Iterable[str]) -> tuple[str, ...]:
+    """The languages to scan an article in.
+
+    English stemming always runs on Latin words: English names and terms turn up in every
+    language's defense news. Lithuanian/Polish are added when the article says so (or,
+    without a language, when their letters appear). Cyrillic words are Ukrainian or Russian:
+    a known language picks one, otherwise both run, as neither can be ruled out.
+    """
+    code = (language or "").strip().lower()[:2] or None
+    texts = tuple(texts)
+    langs = ["en"]
+    if code == "lt" or (code is None and any(map(_LITHUANIAN.search, texts))):
+        langs.append("lt")
+    if code == "pl" or (code is None and any(map(_POLISH.search, texts))):
+        langs.append("pl")
+    if code != "ru":
+        langs.append("uk")
+    if code != "uk":
+        langs.append("ru")
+    return tuple(langs)
+
+
+def field_languages(langs: tuple[str, ...], scripts: frozenset[Script]) -> tuple[str, ...]:
+    """The streams one field needs: a language whose script is absent would only repeat
+    what another stream finds (its words would all keep their surface form), so skip it."""
+    wanted = tuple(lang for lang in langs if SCRIPT[lang] in scripts)
+    return wanted or ("en",)

@@ -1,0 +1,44 @@
+"""The matching engine's public value types: what goes in (an article) and what comes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIELDS: tuple[str, ...] = ("title", "summary", "body")
+"""The searched fields, in the order matches report them."""
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """The text of one article as the matcher sees it."""
+
+    title: str
+    summary: str = ""
+    body: str = ""
+    language: str | None = None
+    """ISO 639-1 code when known ("en", "uk", "lt", "ru", "pl"); picks the stemmers."""
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """The sentence around a topic's first hit, in the article's own characters."""
+
+    field: str
+    """"title", "summary" or "body"."""
+    text: str
+    """The sentence, trimmed to about 300 characters with "…" where it was cut."""
+    highlights: tuple[tuple[int, int], ...]
+    """[start, end) offsets into `text` of every term hit inside it, sorted, not overlapping."""
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """One topic that an article matched."""
+
+    topic_id: str
+    topic_name: str
+    terms: tuple[str, ...]
+    """The configured terms (as written, without '=') that hit, in config order."""
+    fields: tuple[str, ...]
+    """Fields where any of those terms hit, in the order title, summary, body."""
+    snippet: Snippet

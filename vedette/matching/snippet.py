@@ -1,0 +1,126 @@
+"""Snippets: the sentence around a topic's first hit, with every hit in it highlighted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from vedette.matching.models import Snippet
+
+MAX_CHARS = 300
+_ELLIPSIS = "…"
+_LEAD = 80  # characters of context kept before the first hit when a sentence is cut
+_SNAP = 25  # how far a cut may move to land between words instead of inside one
+_LOOK_BACK = 400  # first look for a sentence start this far back: most sentences are shorter
+_REACH = 2000  # how far to look for a sentence's ends: a page without punctuation stays cheap
+
+# A sentence ends at . ! ? … (plus closing quotes or brackets) before white space, or at a
+# line or paragraph break. "3.5" and "example.com" do not end one: no white space follows.
+_BOUNDARY = re.compile("([.!?…]+)[\"'”’»)\\]]*(?=\\s|$)|[\n\r\u2028\u2029]")
+_WORD_BEFORE = re.compile(r"(\w+)$")
+# Abbreviations that usually do not end a sentence (a single letter, "U.S." or "J.", too).
+_ABBREVIATIONS = frozenset((
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "cpl",
+    "adm", "cmdr", "gov", "sen", "rep", "st", "jr", "sr", "no", "nr", "vs", "etc", "approx",
+    "inc", "ltd", "co", "corp", "dept", "fig", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "ген", "полк", "див", "пор", "ст",
+))
+
+
+def make_snippet(field: str, text: str, spans: Iterable[tuple[int, int]]) -> Snippet:
+    """The sentence of `text` holding the earliest of `spans` ([start, end) hits)."""
+    hits = _merge(spans)
+    first_start, first_end = hits[0]
+    start, end = _sentence(text, first_start, first_end)
+    start, end = _strip(text, start, end)
+    cut_start, cut_end = _window(text, start, end, first_start, first_end)
+    prefix = _ELLIPSIS if cut_start > start else ""
+    suffix = _ELLIPSIS if cut_end < end else ""
+    shift = len(prefix) - cut_start
+    highlights = []
+    for index, (hit_start, hit_end) in enumerate(hits):
+        if index == 0:  # always shown, even if absurdly long: clip it to the window
+            hit_start, hit_end = max(hit_start, cut_start), min(hit_end, cut_end)
+        if cut_start <= hit_start and hit_end <= cut_end and hit_start < hit_end:
+            highlights.append((hit_start + shift, hit_end + shift))
+    return Snippet(
+        field=field,
+        text=prefix + text[cut_start:cut_end] + suffix,
+        highlights=tuple(highlights),
+    )
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted hits, overlapping ones joined ("long-range drones" and "drones" → one)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _sentence(text: str, hit_start: int, hit_end: int) -> tuple[int, int]:
+    return _sentence_start(text, hit_start), _sentence_end(text, hit_end)
+
+
+def _sentence_start(text: str, hit_start: int) -> int:
+    # Look back a little first: a long text with many hits must not be rescanned
+    # thousands of characters per hit.
+    for reach in (_LOOK_BACK, _REACH):
+        low = max(0, hit_start - reach)
+        start = None
+        for boundary in _BOUNDARY.finditer(text, low, hit_start):
+            if not (boundary.group(1) and _is_abbreviation(text, boundary)):
+                start = boundary.end()
+        if start is not None or low == 0:
+            return start if start is not None else low
+    return low
+
+
+def _sentence_end(text: str, hit_end: int) -> int:
+    high = min(len(text), hit_end + _REACH)
+    for boundary in _BOUNDARY.finditer(text, hit_end, high):
+        if boundary.group(1) is None:
+            return boundary.start()
+        if not _is_abbreviation(text, boundary):
+            return boundary.end(1)
+    return high
+
+
+def _is_abbreviation(text: str, boundary: re.Match[str]) -> bool:
+    if boundary.group(1) != ".":
+        return False
+    word = _WORD_BEFORE.search(text, max(0, boundary.start() - 12), boundary.start())
+    if word is None:
+        return False
+    before = word.group(1)
+    return (len(before) == 1 and before.isalpha()) or before.casefold() in _ABBREVIATIONS
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _window(text: str, start: int, end: int, hit_start: int, hit_end: int) -> tuple[int, int]:
+    """The part of a long sentence to show: some context before the first hit, cut between
+    words, at most MAX_CHARS with the ellipses."""
+    if end - start <= MAX_CHARS:
+        return start, end
+    budget = MAX_CHARS - 2 * len(_ELLIPSIS)
+    cut_start = max(start, min(hit_start - _LEAD, end - budget))
+    cut_end = min(end, cut_start + budget)
+    if cut_start > start:
+        space = text.find(" ", cut_start, min(cut_start + _SNAP, hit_start))
+        if space >= 0:
+            cut_start = space + 1
+    if cut_end < end:
+        space = text.rfind(" ", max(cut_end - _SNAP, hit_end), cut_end)
+        if space >= 0:
+            cut_end = space
+    return _strip(text, cut_start, cut_end)

@@ -1,0 +1,98 @@
+"""Splitting text into words and normalising each word (Unicode, case, apostrophes).
+
+Tokenising is what makes matching whole-word and makes hyphens, dashes and runs of white
+space equivalent: they all separate words, so "long-range", "long range" and "Long‑Range"
+(U+2011) are the same two words. Offsets always refer to the original text so snippets can
+show the article's own characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import accumulate
+from typing import Literal
+
+Script = Literal["latn", "cyrl", "none"]
+
+# Characters that belong inside a word without being letters: combining marks left over
+# after NFKC (stress accents in Ukrainian/Russian: "дро́ни"), soft hyphens and zero-width
+# characters that sites insert for line breaking. Without them such words would be split.
+_INWORD = "\u0300-\u036f\u00ad\u200b-\u200d\u2060\ufeff"
+# Apostrophe variants: ASCII, right/left single quotes, modifier letter, backtick, fullwidth.
+_APOSTROPHES = "'\u2019\u2018\u02bc`\uff07"
+
+# A word is a run of letters or a run of digits: "155mm" = "155 mm" = "155-mm" and
+# "F-16s" holds the words F, 16, s (so "F-16" finds it). An apostrophe only counts inside
+# a word, so quotes around a word ('drone') are not part of it but "п’ятниця" and "O'Brien"
+# stay whole. The pattern is written as an unrolled loop (marks are rare) to stay fast and
+# free of backtracking on hostile input.
+_RUN = f"[^\\W\\d]+(?:[{_INWORD}]+[^\\W\\d]+)*[{_INWORD}]*"
+TOKEN_RE = re.compile(f"{_RUN}(?:[{_APOSTROPHES}]{_RUN})*|\\d+")
+_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
+
+# Invisible or decorative characters dropped from the normalised word, and every apostrophe
+# variant mapped to "'" (the form pymorphy3's Ukrainian dictionary uses).
+_CLEAN = str.maketrans(
+    {
+        **dict.fromkeys(range(0x0300, 0x0370)),
+        **dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")),
+        **dict.fromkeys(map(ord, _APOSTROPHES), "'"),
+    }
+)
+_CYRILLIC = re.compile("[\u0400-\u052f]")
+_LATIN = re.compile("[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def tokenize(text: str) -> list[str]:
+    """The words of `text`, as written (not normalised)."""
+    return TOKEN_RE.findall(text)
+
+
+def split_words(text: str) -> list[str]:
+    """`text` cut into [gap, word, gap, word, …, gap]: the words are `parts[1::2]`.
+
+    One regex pass gives the words, and their offsets can be computed later from the
+    part lengths, only for the texts that hit (most texts never need them).
+    """
+    return _SPLIT_RE.split(text)
+
+
+def word_offsets(parts: list[str]) -> list[int]:
+    """Offsets from `split_words` parts: word i spans [offsets[2*i+1], offsets[2*i+2])."""
+    return list(accumulate(map(len, parts), initial=0))
+
+
+def exact_form(word: str) -> str:
+    """The word as exact (case-sensitive) terms see it: only typography is normalised."""
+    form = unicodedata.normalize("NFKC", word).translate(_CLEAN)
+    # An English possessive is not part of the name: "=HIMARS" should find "HIMARS’s".
+    if len(form) > 2 and form[-2:] in ("'s", "'S"):
+        form = form[:-2]
+    # NFKC can turn one character into several words (rare ligatures); keep keys free of
+    # the stream separator so one word stays one key.
+    return "_".join(form.split()) if " " in form else form
+
+
+def folded_form(word: str) -> str:
+    """The word as ordinary terms see it before stemming: also case-folded."""
+    return exact_form(word).casefold()
+
+
+def script_of(form: str) -> Script:
+    """Which stemmers apply to a word: Cyrillic wins in mixed words, digits get none."""
+    if _CYRILLIC.search(form):
+        return "cyrl"
+    if _LATIN.search(form):
+        return "latn"
+    return "none"
+
+
+def scripts_in(text: str) -> frozenset[Script]:
+    """The scripts present in a whole text (a cheap scan, used to skip useless streams)."""
+    found: set[Script] = set()
+    if _LATIN.search(text):
+        found.add("latn")
+    if _CYRILLIC.search(text):
+        found.add("cyrl")
+    return frozenset(found)

@@ -1,0 +1,78 @@
+"""What the user sees: log lines on stderr, one line per failure, rich tables on a terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces every known secret value in log records with ***."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+class Output:
+    def __init__(self) -> None:
+        self.terminal = sys.stdout.isatty()
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.redactor = RedactingFilter()
+
+    def configure_logging(self, verbosity: int) -> None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                               "%Y-%m-%dT%H:%M:%S"))
+        handler.addFilter(self.redactor)
+        root = logging.getLogger()
+        root.handlers[:] = [handler]
+        root.setLevel(logging.DEBUG if verbosity else logging.WARNING)
+        level = logging.INFO if verbosity == 1 else (logging.DEBUG if verbosity > 1 else logging.WARNING)
+        logging.getLogger("vedette").setLevel(level)
+        for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock",
+                      "asyncio", "aiosmtplib", "httpx", "httpcore", "charset_normalizer"):
+            logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+        for ours in ("spiders", "pipelines", "alerts"):
+            logging.getLogger(ours).setLevel(level)
+
+    def redact(self, secrets: Iterable[str]) -> None:
+        self.redactor.secrets.update(s for s in secrets if s and len(s) >= 4)
+
+    def scrapy_log_level(self, verbosity: int) -> str:
+        return "DEBUG" if verbosity > 1 else "WARNING"
+
+    def line(self, text: str = "") -> None:
+        self.console.print(text, markup=False)
+
+    def error(self, text: str) -> None:
+        self.errors.print(f"error: {text}", markup=False, style="red" if self.terminal else None)
+
+    def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+        rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
+        if self.terminal:
+            table = Table(title=title, title_justify="left")
+            for column in columns:
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(*row)
+            self.console.print(table)
+            return
+        self.line(f"{title}:")
+        if not rows:
+            self.line("  (none)")
+        for row in rows:
+            self.line("  " + "  ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True) if v))

@@ -1,0 +1,322 @@
+"""The state store: one SQLite file with articles, matches, deliveries and crawl runs.
+
+Every write that must not be half-done (an article with its matches and pending
+deliveries; a channel's acceptance of a batch) is one transaction. WAL mode with
+synchronous=FULL: a kill -9 or power loss keeps every committed delivery record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vedette.store_schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    from vedette.matching import TopicMatch
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    url: str
+    source: str
+    title: str
+    summary: str
+    body: str
+    language: str | None
+    published: datetime | None
+    text_source: str
+    fingerprint: str | None
+    alertable: bool
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    article_id: int | None
+    stored: bool          # False: the URL was already known (another feed or a re-crawl)
+    duplicate_of: int | None
+    matches: int
+    deliveries: int
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """One match waiting to go out in one digest."""
+
+    delivery_id: int
+    match_id: int
+    topic_id: str
+    topic_name: str
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    terms: tuple[str, ...]
+    fields: tuple[str, ...]
+    snippet: str
+    snippet_field: str
+    highlights: tuple[tuple[int, int], ...]
+    matched_at: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    items: int
+    new_articles: int
+    matches: int
+    fallbacks: int
+    errors: int
+    last_error: str | None
+
+
+class Store:
+    """Opens (creating and migrating) the state file; use as a context manager."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path}: state file is from a newer Vedette (schema {version}); upgrade Vedette"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript commits; the whole step and its version bump go in one script.
+            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+            log.debug("state %s migrated to schema %d", self.path, number)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- articles --------------------------------------------------------------------------
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of `urls` (canonical) already stored."""
+        wanted = list(dict.fromkeys(urls))
+        known: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk)  # noqa: S608
+            known.update(row[0] for row in rows)
+        return known
+
+    def save_article(
+        self,
+        article: NewArticle,
+        matches: Sequence[TopicMatch],
+        digests_by_topic: Mapping[str, Sequence[str]],
+    ) -> SaveResult:
+        """Store the article, its matches and one pending delivery per (match, digest).
+
+        Decides, in the same transaction, whether the article is new (its URL unseen) and
+        whether it is a syndicated copy of a stored one (same fingerprint): copies are
+        stored for the record but raise no alert.
+        """
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM articles WHERE url=?", (article.url,)).fetchone():
+                return SaveResult(None, False, None, 0, 0)
+            original = None
+            if article.fingerprint:
+                row = db.execute(
+                    "SELECT id FROM articles WHERE fingerprint=? AND duplicate_of IS NULL"
+                    " ORDER BY id LIMIT 1", (article.fingerprint,)).fetchone()
+                original = row[0] if row else None
+            article_id = db.execute(
+                "INSERT INTO articles (url, source, title, summary, body, language, published,"
+                " fetched_at, text_source, fingerprint, duplicate_of, alertable)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (article.url, article.source, article.title, article.summary, article.body,
+                 article.language, _iso(article.published), now, article.text_source,
+                 article.fingerprint, original, int(article.alertable)),
+            ).lastrowid
+            stored_matches = deliveries = 0
+            if article.alertable and original is None:
+                for match in matches:
+                    match_id = db.execute(
+                        "INSERT INTO matches (article_id, topic_id, topic_name, terms, fields,"
+                        " snippet, snippet_field, highlights, created_at)"
+                        " VALUES (?,?,?,?,?,?,?,?,?)",
+                        (article_id, match.topic_id, match.topic_name,
+                         json.dumps(list(match.terms), ensure_ascii=False),
+                         json.dumps(list(match.fields)), match.snippet.text,
+                         match.snippet.field, json.dumps([list(h) for h in match.snippet.highlights]),
+                         now),
+                    ).lastrowid
+                    stored_matches += 1
+                    for digest in digests_by_topic.get(match.topic_id, ()):
+                        db.execute(
+                            "INSERT OR IGNORE INTO deliveries (match_id, digest, created_at)"
+                            " VALUES (?,?,?)", (match_id, digest, now))
+                        deliveries += 1
+            return SaveResult(article_id, True, original, stored_matches, deliveries)
+
+    # -- deliveries ------------------------------------------------------------------------
+
+    def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:
+        """Matches not yet delivered in `digest` (and, given `channel`, not yet accepted by it)."""
+        sql = (
+            "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url,"
+            " a.title, a.source, a.published, m.terms, m.fields, m.snippet, m.snippet_field,"
+            " m.highlights, m.created_at"
+            " FROM deliveries d JOIN matches m ON m.id = d.match_id"
+            " JOIN articles a ON a.id = m.article_id"
+            " WHERE d.digest = ? AND d.sent_at IS NULL"
+        )
+        args: list[object] = [digest]
+        if channel is not None:
+            sql += (" AND NOT EXISTS (SELECT 1 FROM channel_sends s"
+                    " WHERE s.delivery_id = d.id AND s.channel = ?)")
+            args.append(channel)
+        sql += " ORDER BY d.id"
+        return [
+            PendingItem(
+                delivery_id=row["delivery_id"], match_id=row["match_id"],
+                topic_id=row["topic_id"], topic_name=row["topic_name"], url=row["url"],
+                title=row["title"], source=row["source"], published=_from_iso(row["published"]),
+                terms=tuple(json.loads(row["terms"])), fields=tuple(json.loads(row["fields"])),
+                snippet=row["snippet"], snippet_field=row["snippet_field"],
+                highlights=tuple((int(a), int(b)) for a, b in json.loads(row["highlights"])),
+                matched_at=_from_iso(row["created_at"]) or utcnow(),
+            )
+            for row in self._db.execute(sql, args)
+        ]
+
+    def record_channel_result(
+        self, delivery_ids: Sequence[int], channel: str, batch_id: str, outcome: str
+    ) -> None:
+        """The channel accepted (`sent`) or permanently refused (`rejected`) these deliveries."""
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO channel_sends (delivery_id, channel, batch_id, outcome, at)"
+                " VALUES (?,?,?,?,?)", [(i, channel, batch_id, outcome, now) for i in delivery_ids])
+
+    def complete(self, digest: str, channels: Sequence[str]) -> int:
+        """Mark sent every pending delivery of `digest` that each of `channels` has handled."""
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            pending = [row[0] for row in db.execute(
+                "SELECT id FROM deliveries WHERE digest=? AND sent_at IS NULL", (digest,))]
+            done = [
+                delivery_id for delivery_id in pending
+                if all(db.execute("SELECT 1 FROM channel_sends WHERE delivery_id=? AND channel=?",
+                                  (delivery_id, ch)).fetchone() for ch in channels)
+            ]
+            db.executemany("UPDATE deliveries SET sent_at=? WHERE id=?", [(now, i) for i in done])
+        return len(done)
+
+    def record_attempt(self, digest: str, channel: str, batch_id: str, items: int,
+                       outcome: str, error: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO attempts (digest, channel, batch_id, at, items, outcome, error)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (digest, channel, batch_id, _iso(utcnow()), items, outcome, error))
+
+    def pending_counts(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT digest, COUNT(*) FROM deliveries WHERE sent_at IS NULL GROUP BY digest")
+        return {row[0]: row[1] for row in rows}
+
+    # -- crawl runs and feed validators ------------------------------------------------------
+
+    def start_run(self, source: str) -> int:
+        with self._transaction() as db:
+            return int(db.execute(
+                "INSERT INTO runs (source, started_at, status) VALUES (?,?,'running')",
+                (source, _iso(utcnow()))).lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, status: str, items: int, new_articles: int,
+                   matches: int, fallbacks: int, errors: int, last_error: str | None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at=?, status=?, items=?, new_articles=?, matches=?,"
+                " fallbacks=?, errors=?, last_error=? WHERE id=?",
+                (_iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
+                 last_error, run_id))
+
+    def last_run(self, source: str) -> RunRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE source=? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+        if row is None:
+            return None
+        return RunRecord(
+            source=row["source"], started_at=_from_iso(row["started_at"]) or utcnow(),
+            finished_at=_from_iso(row["finished_at"]), status=row["status"], items=row["items"],
+            new_articles=row["new_articles"], matches=row["matches"],
+            fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"])
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM feed_validators WHERE url=?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO feed_validators (url, etag, last_modified, updated_at)"
+                " VALUES (?,?,?,?)", (url, etag, last_modified, _iso(utcnow())))
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Read-only queries for status views and tests."""
+        return list(self._db.execute(sql, args))
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
