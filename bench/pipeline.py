@@ -20,14 +20,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml  # noqa: E402
+import yaml
 
-from tests.support.pages import Story, article_page, recent, rss_feed  # noqa: E402
-from tests.support.site import LocalSite  # noqa: E402
+from tests.support.pages import Story, article_page, recent, rss_feed
+from tests.support.site import LocalSite
 
-WORDS = ("defence ministry contract drone artillery brigade factory production army shells "
-         "procurement budget minister parliament agreement Ukraine Lithuania Poland NATO air "
-         "missile radar frontline officials said Tuesday programme industry partners").split()
+WORDS = (
+    "defence ministry contract drone artillery brigade factory production army shells procurement "
+    "budget minister parliament agreement Ukraine Lithuania Poland NATO air missile radar frontline "
+    "officials said Tuesday programme industry partners"
+).split()
 
 
 def build_site(site: LocalSite, pages: int, seed: int = 7) -> int:

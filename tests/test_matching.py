@@ -135,6 +135,8 @@ def test_term_without_letters_never_matches(caplog: pytest.LogCaptureFixture) ->
     matcher = Matcher([topic(any=["—", "drones"]), topic("Other", any=["++"])])
     assert "will never match" in caplog.text
     assert [m.terms for m in matcher.match(ArticleText(title="— drones ++"))] == [("drones",)]
+    # Only such terms: nothing to compile, nothing ever matches, nothing breaks.
+    assert Matcher([topic(any=["—"])]).match(ArticleText(title="— drones")) == []
 
 
 def test_numbers_only_term_in_any_language() -> None:

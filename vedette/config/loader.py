@@ -151,10 +151,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     current = data
     for position, part in enumerate(loc):
         last = position == len(loc) - 1
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-            path.append(part)
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+        is_key = isinstance(current, dict) and part in current
+        is_index = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if is_key or is_index:
             current = current[part]
             path.append(part)
         elif last and isinstance(part, str) and part not in ("", "__root__"):

@@ -51,7 +51,8 @@ class Compiled:
 
     @property
     def empty(self) -> bool:
-        return not self.topics_of_term
+        """Nothing can ever match (no topics, or only terms without words)."""
+        return self.automaton.kind != ahocorasick.AHOCORASICK
 
 
 def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
@@ -101,7 +102,7 @@ def _add_patterns(
 ) -> None:
     words = tokenize(spec.term)
     if not words:
-        # "=C++" or "—": nothing a word-based matcher can find; say so instead of guessing.
+        # "—" or "++": nothing a word-based matcher can find; say so instead of guessing.
         log.warning("term %r has no letters or digits and will never match", spec.term)
         return
     if spec.exact:
