@@ -44,7 +44,7 @@ def build_site(site: LocalSite, pages: int, seed: int = 7) -> int:
         story = Story(slug=f"a{number}", title=f"Story {number}: " + " ".join(rng.sample(WORDS, 6)),
                       paragraphs=paragraphs, published=recent(1),
                       sidebar=[" ".join(rng.sample(WORDS, 8)) for _ in range(12)])
-        page = article_page(story, padding_paragraphs=rng.randint(20, 110))
+        page = article_page(story, padding_paragraphs=rng.randint(110, 480))
         total += len(page)
         site.add(f"/news/a{number}", page)
         items.append((site.url(f"/news/a{number}"), story))

@@ -1,4 +1,5 @@
-"""Third step: match the article against every topic (one compiled automaton for all)."""
+"""Third step: match the article against every topic (one compiled automaton for all),
+off the reactor when worker processes are configured."""
 
 from __future__ import annotations
 
@@ -21,5 +22,5 @@ class MatchPipeline:
         if item.alertable:
             text = ArticleText(title=item.title, summary=item.summary, body=item.body,
                                language=item.language)
-            item.matches = self.context.matcher.match(text)
+            item.matches = await self.context.cpu.match(text)
         return item

@@ -11,7 +11,6 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders.base import SourceSpider
-from spiders.extract import extract_in_pool
 from spiders.feeds import FeedEntry, FeedError, parse_feed
 from spiders.items import ArticleItem
 from vedette.urls import canonical_url
@@ -82,9 +81,8 @@ class FeedSpider(SourceSpider):
             stats.inc_value("vedette/not_html")
             return self._fallback(url, entry, f"not HTML ({content_type.decode(errors='replace')})")
         need_metadata = not entry.title or entry.published is None
-        workers = self.context.config.settings.extraction_workers
         try:
-            extracted = await extract_in_pool(workers, response.text, response.url, need_metadata)
+            extracted = await self.context.cpu.extract(response.text, response.url, need_metadata)
         except Exception as exc:  # a worker crash must cost one page, not the crawl
             log.warning("%s: extraction failed for %s: %s", self.source.name, response.url, exc)
             extracted = None
@@ -96,7 +94,7 @@ class FeedSpider(SourceSpider):
             summary=entry.summary, body=extracted.text,
             language=extracted.language or entry.language,
             published=entry.published or extracted.published,
-            text_source="page", alertable=True,
+            text_source="page", alertable=True, fingerprint=extracted.fingerprint,
         )
 
     def article_failed(self, failure: Failure) -> ArticleItem:

@@ -61,7 +61,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> list[Fe
         if parsed.get("bozo") and not parsed.get("feed"):
             reason = parsed.get("bozo_exception")
             raise FeedError(f"not a feed ({_one_line(reason) or 'unrecognised document'})")
-        if parsed.get("version", "") == "" and not parsed.get("feed"):
+        if not parsed.get("version"):
             raise FeedError("not a feed (no RSS, RDF or Atom root element)")
         return []
     language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
@@ -99,7 +99,7 @@ def _entry_link(entry: Mapping[str, object]) -> str:
 
 def _entry_time(entry: Mapping[str, object]) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # type: ignore[arg-type]  # bypass feedparser's key aliasing
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC)  # type: ignore[arg-type]

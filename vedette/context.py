@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vedette.config import Config, load_config
-from vedette.matching import Matcher
+from vedette.cpu import CpuPool
 from vedette.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ CONFIG_DIR_SETTING = "VEDETTE_CONFIG_DIR"
 class CrawlContext:
     config: Config
     store: Store
-    matcher: Matcher
+    cpu: CpuPool
     digests_by_topic: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlContext:
@@ -41,7 +41,7 @@ class CrawlContext:
         return cls(
             config=config,
             store=store or Store(config.settings.state),
-            matcher=Matcher(config.topics),
+            cpu=CpuPool(config.settings.extraction_workers, config.topics),
             digests_by_topic={k: tuple(v) for k, v in digests.items()},
         )
 

@@ -22,6 +22,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# One item per article page: a hundred parallel output workers per response (the default)
+# only costs the reactor task churn.
+CONCURRENT_ITEMS = 8
 
 # Hostile or broken servers: bounded time and size for every response, decompressed size
 # included (HttpCompressionMiddleware enforces DOWNLOAD_MAXSIZE after decompression).

@@ -1,0 +1,82 @@
+"""CPU-bound work kept off the reactor: main-text extraction and topic matching.
+
+On a crawl the reactor thread should only move bytes. Extraction (tens of milliseconds a
+page) and matching (a few) run in worker processes when more than one is configured, so
+both cores work; with one worker they run in a single thread beside the reactor. Each
+worker compiles the topics once, at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+
+from vedette.config import Topic
+from vedette.extract import Extracted, extract_article
+from vedette.matching import ArticleText, Matcher, TopicMatch
+
+_matcher: Matcher | None = None
+
+
+def _start_worker(topics: Sequence[Topic]) -> None:
+    global _matcher
+    _matcher = Matcher(topics)
+    import trafilatura  # noqa: F401  - paid once per worker, not on the first page
+
+
+def _match(article: ArticleText) -> list[TopicMatch]:
+    assert _matcher is not None, "worker started without topics"
+    return _matcher.match(article)
+
+
+class CpuPool:
+    """One executor per crawl context; `workers` 0 = one process per core, 1 = one thread."""
+
+    def __init__(self, workers: int, topics: Sequence[Topic]) -> None:
+        count = workers or (os.cpu_count() or 1)
+        self.processes = count > 1
+        self._local = Matcher(topics) if not self.processes else None
+        self._executor: Executor | None = None
+        self._count = count
+        self._topics = list(topics)
+        _live.append(self)
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            if self.processes:
+                # forkserver: workers start from a clean process, not a fork of a threaded reactor
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self._count, mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=_start_worker, initargs=(self._topics,))
+            else:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vedette-cpu")
+        return self._executor
+
+    async def extract(self, html: str, url: str, with_metadata: bool) -> Extracted | None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool(), extract_article, html, url, with_metadata)
+
+    async def match(self, article: ArticleText) -> list[TopicMatch]:
+        if self._local is not None:
+            # In-process matching costs less than a thread hop for one article.
+            return self._local.match(article)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool(), _match, article)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+_live: list[CpuPool] = []
+
+
+@atexit.register
+def _close_all() -> None:
+    for pool in _live:
+        pool.close()
