@@ -36,6 +36,7 @@ OTHER = Story(
     published=recent(3),
     summary="Budget talks go on.",
     sidebar=["Joint production deal for long-range drones announced"],
+    footer="Partners: the joint production of long-range drones consortium.",
 )
 
 
@@ -76,7 +77,7 @@ def test_story_reaches_the_analyst_once_with_the_sentence(
     assert "joint production of long-range" in text.replace("**", "").replace("\n", " ")
     assert site.url("/news/ua-lt-loi") in html
     assert "Joint production" in message["Subject"]
-    # The budget story's only mention is in its sidebar: no match.
+    # The budget story's only mentions are in its sidebar and footer: no match.
     assert "Parliament debates budget" not in text
     assert workspace.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
 
@@ -241,3 +242,15 @@ def test_hostile_titles_stay_data(workspace: Workspace, site: LocalSite, smtp: S
     assert "<script>" not in html
     assert message["Bcc"] is None
     assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+
+
+def test_robots_txt_is_obeyed(workspace: Workspace, site: LocalSite, smtp: SmtpServer) -> None:
+    publish(site, "/feed.xml", [LOI])
+    site.add("/robots.txt", "User-agent: *\nDisallow: /news/\n", content_type="text/plain")
+    email_setup(workspace, site, smtp, {"example": "/feed.xml"})
+
+    result = workspace.run("run", "--once")
+
+    assert result.returncode == 0, result.stderr
+    assert site.requested("/news/ua-lt-loi") == 0
+    assert workspace.query("SELECT text_source FROM articles") == [("feed",)]
