@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from alerts.channels.base import Channel, DeliveryError
 from alerts.render import RenderedDigest, render_digest
 from vedette.config import Config, Digest
@@ -38,11 +40,16 @@ class ChannelOutcome:
 def render_for(config: Config, digest: Digest, items: Sequence[PendingItem],
                now: datetime | None = None) -> RenderedDigest:
     """The one place a digest's rendering inputs (timezone, topic order) are decided."""
+    topics = config.digest_topics(digest)
+    topics_file = config.files.get("topics")
     return render_digest(
         digest.name, items,
         timezone=config.digest_timezone(digest),
         generated_at=now or datetime.now(UTC),
-        topic_order=[t.id for t in config.digest_topics(digest)],
+        topic_order=[t.id for t in topics],
+        covers=[t.name for t in topics],
+        configured_in=str(topics_file) if topics_file else "",
+        templates=config.settings.templates,
     )
 
 
@@ -68,7 +75,14 @@ async def send_digest(
         if not is_due(items, digest):
             outcomes.append(ChannelOutcome(digest.name, name, 0, "nothing"))
             continue
-        rendered = render_for(config, digest, items, now)
+        try:
+            rendered = render_for(config, digest, items, now)
+        except TemplateError as exc:
+            # A broken user template fails this channel's send, loudly, and loses nothing.
+            message = f"template error: {type(exc).__name__}: {' '.join(str(exc).split())}"
+            log.error("%s via %s: %s", digest.name, name, message)
+            outcomes.append(ChannelOutcome(digest.name, name, len(items), "failed", error=message))
+            continue
         if dry_run:
             outcomes.append(ChannelOutcome(digest.name, name, len(items), "dry-run",
                                            note=rendered.subject))

@@ -14,11 +14,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from vedette.store import PendingItem
@@ -72,11 +82,15 @@ def render_digest(
     timezone: str,
     generated_at: datetime,
     topic_order: Sequence[str] = (),
+    covers: Sequence[str] = (),
+    configured_in: str = "",
+    templates: Path | None = None,
 ) -> RenderedDigest:
     """Render `items` as the digest `digest_name` (times shown in `timezone`).
 
     `topic_order` (topic ids or names) orders the sections; other topics follow in order of
-    first appearance.
+    first appearance. `covers` (topic names) and `configured_in` (where the topics are
+    configured) feed the footer. Templates in `templates` are used before the shipped ones.
     """
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
@@ -84,7 +98,9 @@ def render_digest(
     ordered = tuple(item for _, group in groups for item in group)
     context = digest_context(digest_name, groups, zone=ZoneInfo(timezone),
                              generated_at=generated_at)
-    html_env, text_env = _environments()
+    context["covers"] = [clean_line(name) for name in covers]
+    context["configured_in"] = clean_line(configured_in)
+    html_env, text_env = _environments(str(templates) if templates else None)
     delivery_ids = tuple(sorted({item.delivery_id for item in items}))
     return RenderedDigest(
         digest=digest_name,
@@ -229,19 +245,22 @@ def text_highlight(segments: Iterable[Segment]) -> str:
 
 
 @cache
-def _environments() -> tuple[Environment, Environment]:
-    loader = PackageLoader("alerts", "templates")
+def _environments(user_templates: str | None = None) -> tuple[Environment, Environment]:
+    loader: BaseLoader = PackageLoader("alerts", "templates")
+    if user_templates:
+        loader = ChoiceLoader([FileSystemLoader(user_templates), loader])
     options: dict[str, Any] = {"loader": loader, "undefined": StrictUndefined,
                                "trim_blocks": True, "lstrip_blocks": True,
                                "keep_trailing_newline": True}
-    html = Environment(
+    # Sandboxed: a user's template may be edited by someone who may not run code here.
+    html = ImmutableSandboxedEnvironment(
         autoescape=select_autoescape(("html", "html.j2", "htm"), default_for_string=True,
                                      default=True),
         **options,
     )
     html.filters["highlight"] = html_highlight
     # Plain text output, never shown as HTML: escaping would turn "&" into "&amp;".
-    text = Environment(autoescape=False, **options)  # noqa: S701
+    text = ImmutableSandboxedEnvironment(autoescape=False, **options)
     text.filters["highlight"] = text_highlight
     return html, text
 
@@ -255,6 +274,8 @@ def _item_context(item: PendingItem, zone: tzinfo) -> dict[str, Any]:
         "published": _local_time(item.published, zone) if item.published else "time unknown",
         "terms": [term for term in (clean_line(t) for t in item.terms) if term],
         "snippet": snippet_segments(item.snippet, item.highlights),
+        "also": [{"source": clean_line(source), "url": clean_line(url), "link": safe_link(url)}
+                 for source, url in item.also],
     }
 
 

@@ -77,6 +77,8 @@ class PendingItem:
     snippet_field: str
     highlights: tuple[tuple[int, int], ...]
     matched_at: datetime
+    also: tuple[tuple[str, str], ...] = ()
+    """(source, url) of syndicated copies of this story seen before it was delivered."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ class Store:
     def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:
         """Matches not yet delivered in `digest` (and, given `channel`, not yet accepted by it)."""
         sql = (
-            "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url,"
+            "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url, a.id,"
             " a.title, a.source, a.published, m.terms, m.fields, m.snippet, m.snippet_field,"
             " m.highlights, m.created_at"
             " FROM deliveries d JOIN matches m ON m.id = d.match_id"
@@ -209,6 +211,8 @@ class Store:
                     " WHERE s.delivery_id = d.id AND s.channel = ?)")
             args.append(channel)
         sql += " ORDER BY d.id"
+        rows = list(self._db.execute(sql, args))
+        copies = self._copies([row["id"] for row in rows])
         return [
             PendingItem(
                 delivery_id=row["delivery_id"], match_id=row["match_id"],
@@ -218,9 +222,23 @@ class Store:
                 snippet=row["snippet"], snippet_field=row["snippet_field"],
                 highlights=tuple((int(a), int(b)) for a, b in json.loads(row["highlights"])),
                 matched_at=_from_iso(row["created_at"]) or utcnow(),
+                also=tuple(copies.get(row["id"], ())),
             )
-            for row in self._db.execute(sql, args)
+            for row in rows
         ]
+
+    def _copies(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+        """Syndicated copies (source, url) of each of `article_ids`."""
+        found: dict[int, list[tuple[str, str]]] = {}
+        wanted = sorted(set(article_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                    f"SELECT duplicate_of, source, url FROM articles"  # noqa: S608
+                    f" WHERE duplicate_of IN ({marks}) ORDER BY id", chunk):
+                found.setdefault(row[0], []).append((row[1], row[2]))
+        return found
 
     def record_channel_result(
         self, delivery_ids: Sequence[int], channel: str, batch_id: str, outcome: str

@@ -3,6 +3,7 @@
 from vedette.config.errors import ConfigError, Problem
 from vedette.config.loader import config_directory, load_config
 from vedette.config.schema import (
+    AppriseChannel,
     Channel,
     Config,
     Digest,
@@ -10,6 +11,7 @@ from vedette.config.schema import (
     FeedSource,
     FileChannel,
     Settings,
+    SlackChannel,
     Source,
     TermSpec,
     Topic,
@@ -17,6 +19,7 @@ from vedette.config.schema import (
 from vedette.config.types import Schedule, parse_duration, parse_size, slugify
 
 __all__ = [
+    "AppriseChannel",
     "Channel",
     "Config",
     "ConfigError",
@@ -27,6 +30,7 @@ __all__ = [
     "Problem",
     "Schedule",
     "Settings",
+    "SlackChannel",
     "Source",
     "TermSpec",
     "Topic",

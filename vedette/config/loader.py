@@ -81,7 +81,8 @@ def load_config(
         raise ConfigError(problems)
 
     try:
-        config = schema.Config.model_validate({**merged, "directory": folder})
+        config = schema.Config.model_validate(
+            {**merged, "directory": folder, "files": {k: d.path for k, d in owner.items()}})
     except ValidationError as exc:
         for error in exc.errors():
             key_path = _data_path(merged, error["loc"])
@@ -136,7 +137,11 @@ def _resolve_paths(config: schema.Config, folder: Path) -> schema.Config:
     def resolve(path: Path) -> Path:
         return path if path.is_absolute() else (folder / path)
 
-    settings = config.settings.model_copy(update={"state": resolve(config.settings.state)})
+    templates = config.settings.templates
+    settings = config.settings.model_copy(update={
+        "state": resolve(config.settings.state),
+        "templates": resolve(templates) if templates else None,
+    })
     channels = {
         name: channel.model_copy(update={"directory": resolve(channel.directory)})
         if isinstance(channel, schema.FileChannel) else channel
@@ -194,7 +199,8 @@ def _all_field_names() -> set[str]:
             names.add(field.alias or name)
 
     for model in (schema.Settings, schema.FeedSource, schema.Topic, schema.TermSpec,
-                  schema.EmailChannel, schema.FileChannel, schema.Digest):
+                  schema.EmailChannel, schema.FileChannel, schema.SlackChannel,
+                  schema.AppriseChannel, schema.Digest):
         visit(model)
     return names
 

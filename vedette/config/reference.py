@@ -17,6 +17,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("terms", "Terms in `any` / `all` / `none`", schema.TermSpec),
     ("email", "`channels:` — `type: email`", schema.EmailChannel),
     ("file", "`channels:` — `type: file`", schema.FileChannel),
+    ("slack", "`channels:` — `type: slack`", schema.SlackChannel),
+    ("apprise", "`channels:` — `type: apprise`", schema.AppriseChannel),
     ("digests", "`digests:` — when and where", schema.Digest),
 ]
 

@@ -54,6 +54,9 @@ class Settings(Model):
     """Honour each site's robots.txt."""
     extraction_workers: int = Field(0, ge=0, le=64)
     """Processes extracting article text in parallel; 0 = one per CPU core, 1 = in-process."""
+    templates: Path | None = None
+    """Folder of digest templates used before the shipped ones (same names, e.g.
+    `email/digest.html.j2`); relative to the config folder. Rendered in a sandbox."""
 
 
 def _http_url(value: Any) -> Any:
@@ -206,7 +209,41 @@ class FileChannel(Model):
     """Folder for the files (created if missing); relative to the config folder."""
 
 
-Channel = Annotated[EmailChannel | FileChannel, Field(discriminator="type")]
+class SlackChannel(Model):
+    """Posts each digest to a Slack incoming webhook as Block Kit messages."""
+
+    type: Literal["slack"]
+    webhook_url: SecretStr
+    """Incoming-webhook URL; it is a secret: keep it in the environment, `${SLACK_WEBHOOK_URL}`."""
+    timeout: Duration = timedelta(seconds=30)
+    """Overall deadline for one post."""
+    retries: int = Field(3, ge=0, le=10)
+    """Further attempts after 429 (honouring Retry-After), 5xx or a timeout, within one run."""
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr) -> SecretStr:
+        if not re.match(r"^https?://", value.get_secret_value().strip(), re.IGNORECASE):
+            raise ValueError("is not an http:// or https:// URL")
+        return value
+
+
+class AppriseChannel(Model):
+    """Hands each digest to Apprise, which reaches Telegram, Microsoft Teams, Discord, ntfy,
+    Matrix and 100+ more services."""
+
+    type: Literal["apprise"]
+    urls: list[SecretStr] = Field(min_length=1)
+    """Apprise URLs (e.g. `tgram://BOTTOKEN/CHATID`); they hold secrets: use `${VAR}`."""
+    format: Literal["text", "markdown", "html"] = "markdown"
+    """Body format handed to Apprise."""
+    timeout: Duration = timedelta(seconds=60)
+    """Overall deadline for one notification to all URLs."""
+
+
+Channel = Annotated[
+    EmailChannel | FileChannel | SlackChannel | AppriseChannel, Field(discriminator="type")
+]
 
 
 class Digest(Model):
@@ -239,6 +276,8 @@ class Config(Model):
     digests: list[Digest] = []
     directory: Path = Path(".")
     """The config folder (set by the loader, not written in YAML)."""
+    files: dict[str, Path] = {}
+    """The file each section came from (set by the loader)."""
 
     def source(self, name: str) -> FeedSource:
         for source in self.sources:
