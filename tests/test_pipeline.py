@@ -163,6 +163,8 @@ def test_smtp_down_loses_nothing(workspace: Workspace, site: LocalSite, smtp: Sm
     assert first.returncode == 1
     assert "digest daily via mail" in first.stderr
     assert workspace.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(2,)]
+    status = workspace.run("status")
+    assert "channel=mail  pending=2  last attempt=failed" in status.stdout, status.stdout
     revived = SmtpServer(port).start()
     try:
         second = workspace.run("run", "--once")

@@ -100,7 +100,7 @@ def test_status_shows_health_and_pending(workspace: Workspace, site: LocalSite) 
     assert result.returncode == 0, result.stderr
     assert "source=s" in result.stdout and "outcome=ok" in result.stdout
     assert "source=broken" in result.stdout and "HTTP 404" in result.stdout
-    assert "digest=daily  pending=1" in result.stdout
+    assert "digest=daily  channel=archive  pending=1  last attempt=never" in result.stdout
 
 
 def test_preview_and_dry_run_send_and_mark_nothing(

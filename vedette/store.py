@@ -277,6 +277,20 @@ class Store:
             "SELECT digest, COUNT(*) FROM deliveries WHERE sent_at IS NULL GROUP BY digest")
         return {row[0]: row[1] for row in rows}
 
+    def channel_pending(self, digest: str, channel: str) -> int:
+        """Deliveries of `digest` that `channel` has not accepted (or refused) yet."""
+        return int(self._db.execute(
+            "SELECT COUNT(*) FROM deliveries d WHERE d.digest=? AND d.sent_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM channel_sends s WHERE s.delivery_id=d.id"
+            " AND s.channel=?)", (digest, channel)).fetchone()[0])
+
+    def last_attempt(self, digest: str, channel: str) -> sqlite3.Row | None:
+        """The latest attempt to send `digest` through `channel`: at, outcome, error."""
+        row: sqlite3.Row | None = self._db.execute(
+            "SELECT at, outcome, error, items FROM attempts WHERE digest=? AND channel=?"
+            " ORDER BY id DESC LIMIT 1", (digest, channel)).fetchone()
+        return row
+
     # -- crawl runs and feed validators ------------------------------------------------------
 
     def start_run(self, source: str) -> int:

@@ -21,7 +21,13 @@ def status(config: Config, out: Output) -> int:
             rows.append((source.name, run.started_at.isoformat(timespec="seconds"), run.status,
                          run.new_articles, run.matches, run.last_error or ""))
         out.table("Sources", ["source", "last run", "outcome", "new", "matches", "last error"], rows)
-        pending = store.pending_counts()
-        out.table("Pending deliveries", ["digest", "pending"],
-                  [(d.name, pending.get(d.name, 0)) for d in config.digests])
+        rows = []
+        for digest in config.digests:
+            for channel in digest.channels:
+                attempt = store.last_attempt(digest.name, channel)
+                rows.append((digest.name, channel, store.channel_pending(digest.name, channel),
+                             f"{attempt['outcome']} {attempt['at']}" if attempt else "never",
+                             attempt["error"] if attempt and attempt["outcome"] != "sent" else ""))
+        out.table("Deliveries", ["digest", "channel", "pending", "last attempt", "last error"],
+                  rows)
     return 0
