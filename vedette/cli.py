@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the HTML that would be sent to FILE; send nothing")
     digest.add_argument("--dry-run", action="store_true",
                         help="show what would go to each channel; send and mark nothing")
+    demo = commands.add_parser(
+        "demo", help="offline tour: a bundled sample site, a local SMTP sink, a real digest",
+        description="Serve a bundled sample site on 127.0.0.1, run the whole pipeline into a "
+                    "local SMTP sink and a file channel, and print where the digest is. Needs "
+                    "no network and no config; leaves nothing running.")
+    demo.add_argument("--output", metavar="DIR", type=Path,
+                      help="where to put the demo's files (default: a new temporary folder)")
     commands.add_parser(
         "status", help="per-source health and pending deliveries",
         description="Show each source's last crawl and the deliveries still pending.")
@@ -67,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output()
     out.configure_logging(args.verbose)
+    if args.command == "demo":
+        from vedette.demo import run_demo
+
+        folder = args.output or Path(tempfile.mkdtemp(prefix="vedette-demo-"))
+        return run_demo(folder, out)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

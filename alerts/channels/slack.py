@@ -1,0 +1,200 @@
+"""Slack channel: each digest as one or more Block Kit messages to an incoming webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
+from alerts.channels.slack_blocks import build_messages
+from alerts.render import RenderedDigest
+from vedette import __version__
+from vedette.config import schema
+
+log = logging.getLogger(__name__)
+
+PERMANENT_STATUSES = frozenset({400, 403, 404, 410})
+"""Slack's answers that no retry will change: a payload it refuses (400), a webhook that is
+revoked, unknown or whose channel is archived (403, 404, 410)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one webhook answer means for the message that was posted."""
+
+    accepted: bool
+    what: str = ""
+    """Why it was not accepted, one line without the channel's name."""
+    retry: bool = False
+    """Trying again within this run may help."""
+    permanent: bool = False
+    wait: float | None = None
+    """Seconds Slack asked us to wait (Retry-After) before the next try."""
+
+
+def judge(status: int, body: str, retry_after: str | None, *, where: str,
+          max_wait: float) -> Verdict:
+    """The one place a webhook's HTTP answer is judged: accepted, retry, or give up."""
+    reply = " ".join(body.split())[:120]
+    said = f"{status} {reply}".strip()
+    if 200 <= status < 300:
+        return Verdict(True)
+    if status == 429:
+        wait = retry_after_seconds(retry_after)
+        if wait is not None and wait > max_wait:
+            return Verdict(False, f"{where} is rate limiting (429) and asks to wait {wait:g}s, "
+                                  f"longer than the {max_wait:g}s waited within a run")
+        return Verdict(False, f"{where} is rate limiting (429)", retry=True, wait=wait)
+    if status in PERMANENT_STATUSES:
+        return Verdict(False, f"{where} refused the message: {said}", permanent=True)
+    if status >= 500 or status == 408:
+        return Verdict(False, f"{where} failed: {said}", retry=True)
+    # Redirects (never followed: the payload stays with the configured host), other 4xx.
+    return Verdict(False, f"{where} answered {said} (check webhook_url)")
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from now; None if absent."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+class SlackChannel(Channel):
+    """Posts each digest to a Slack incoming webhook as Block Kit messages.
+
+    A long digest is split into numbered messages within Slack's limits (50 blocks, 3,000
+    characters per text field). 429 waits for `Retry-After` (up to a minute) and tries
+    again; 5xx, timeouts and connection failures are retried `retries` times with
+    exponential backoff; 400/403/404/410 are permanent. When a later message of a digest
+    fails, the whole digest stays pending and is posted again in full next time (a rare
+    duplicate rather than a lost alert).
+    """
+
+    kind = "slack"
+    retry_base_delay: float = 1.0
+    """Seconds before the first retry after a 5xx or timeout; doubled for each further one."""
+    retry_max_delay: float = 60.0
+    retry_after_max: float = 60.0
+    """Longest Retry-After honoured within a run; a longer one leaves the digest pending."""
+    config: schema.SlackChannel
+
+    def __init__(
+        self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
+    ) -> None:
+        if not isinstance(config, schema.SlackChannel):
+            raise TypeError(f"{name}: SlackChannel needs a slack config, not {config.type!r}")
+        super().__init__(name, config)
+        if retry_base_delay is not None:
+            self.retry_base_delay = retry_base_delay
+
+    def secrets(self) -> Sequence[str]:
+        raw = self.config.webhook_url.get_secret_value()
+        url = raw.strip()
+        path = urlsplit(url).path  # the token part: an error may quote it without the host
+        return [raw, url, *([path] if len(path.strip("/")) >= 8 else [])]
+
+    def messages(self, digest: RenderedDigest) -> list[dict[str, Any]]:
+        """The payloads exactly as they are posted (also what a preview or dry run shows)."""
+        return build_messages(digest)
+
+    async def send(self, digest: RenderedDigest) -> SendResult:
+        messages = self.messages(digest)
+        total = len(messages)
+        seconds = self.config.timeout.total_seconds()
+        async with httpx.AsyncClient(
+            timeout=seconds, follow_redirects=False,
+            headers={"User-Agent": f"vedette/{__version__}"},
+        ) as client:
+            for number, message in enumerate(messages, 1):
+                body = json.dumps(message, ensure_ascii=False).encode("utf-8")
+                error = await self._post(client, body)
+                if error is not None:
+                    raise _in_part(error, number, total)
+        log.info("%s: digest %s (%d items, batch %s) accepted by %s in %d message(s)",
+                 self.name, digest.digest, len(digest.items), digest.batch_id,
+                 self._where(), total)
+        return SendResult(self.name, digest.batch_id, len(digest.items))
+
+    async def _post(self, client: httpx.AsyncClient, body: bytes) -> DeliveryError | None:
+        """Post one message, retrying as the answers allow; the error if it was not accepted."""
+        attempts = self.config.retries + 1
+        for attempt in range(1, attempts + 1):
+            verdict = await self._attempt(client, body)
+            if verdict.accepted:
+                return None
+            if verdict.permanent or not verdict.retry or attempt == attempts:
+                return self.error(verdict.what, permanent=verdict.permanent)
+            delay = verdict.wait
+            if delay is None:
+                delay = min(self.retry_base_delay * 2 ** (attempt - 1), self.retry_max_delay)
+            log.warning("%s: %s (attempt %d of %d; next in %.2gs)", self.name,
+                        self.redact(verdict.what), attempt, attempts, delay)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    async def _attempt(self, client: httpx.AsyncClient, body: bytes) -> Verdict:
+        """One POST under the overall deadline `timeout`, judged."""
+        where = self._where()
+        seconds = self.config.timeout.total_seconds()
+        try:
+            async with asyncio.timeout(seconds):
+                response = await client.post(
+                    self.config.webhook_url.get_secret_value().strip(), content=body,
+                    headers={"Content-Type": "application/json; charset=utf-8"})
+        except (TimeoutError, httpx.TimeoutException):
+            return Verdict(False, f"{where} did not answer within {seconds:g}s", retry=True)
+        except httpx.ConnectError as exc:
+            return Verdict(False, f"{where} could not be reached: {_reason(exc)}", retry=True)
+        except httpx.TransportError as exc:
+            return Verdict(False, f"{where} broke off: {_reason(exc)}", retry=True)
+        except httpx.InvalidURL:
+            return Verdict(False, f"{where}: webhook_url is not a valid URL")
+        return judge(response.status_code, response.text, response.headers.get("Retry-After"),
+                     where=where, max_wait=self.retry_after_max)
+
+    def _where(self) -> str:
+        """The webhook's host, never its path (the path is the secret)."""
+        try:
+            parts = urlsplit(self.config.webhook_url.get_secret_value().strip())
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            return "Slack webhook"
+        return f"Slack webhook at {parts.hostname or '?'}{port}"
+
+
+def _in_part(error: DeliveryError, number: int, total: int) -> DeliveryError:
+    """`error` saying which message failed and what became of the ones before it."""
+    if total == 1:
+        return error
+    where = f"message {number} of {total}"
+    if number > 1:
+        done = "message 1" if number == 2 else f"messages 1-{number - 1}"
+        where += (f"; {done} already posted" if error.permanent
+                  else f"; {done} already posted, will be posted again with the rest")
+    return DeliveryError(f"{error.message} ({where})", error.permanent)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for a transport failure (the caller redacts secrets)."""
+    text = " ".join(str(exc).split())[:160]
+    return text or type(exc).__name__
