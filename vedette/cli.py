@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="config folder (default: $VEDETTE_CONFIG, else ./config)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log lines (-vv for Scrapy's own)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="log lines on stderr as text (default) or one JSON object each")
     parser.add_argument("--version", action="version", version=f"vedette {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -41,9 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate the config and print sources, topics, channels and digests "
                     "with their next run times. Exit 2 when the config is invalid.")
     run = commands.add_parser(
-        "run", help="crawl and send on schedule (--once: one round, for cron)",
-        description="With --once: crawl every source once, then send every digest that has "
-                    "pending matches; the form to put in cron.")
+        "run", help="crawl and send on schedule until stopped (--once: one round, for cron)",
+        description="Run as a daemon: crawl each source and send each digest on its schedule "
+                    "until SIGTERM/SIGINT (exit 0); SIGHUP or an edit of the config folder "
+                    "reloads the config. With --once: crawl every source once, then send "
+                    "every digest that has pending matches; the form to put in cron.")
     run.add_argument("--once", action="store_true", help="one round, then exit")
     crawl = commands.add_parser(
         "crawl", help="crawl sources now and store matches; send nothing",
@@ -74,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output()
-    out.configure_logging(args.verbose)
+    out.configure_logging(args.verbose, json_lines=args.log_format == "json")
     if args.command == "demo":
         from vedette.demo import run_demo
 
@@ -114,9 +118,7 @@ def _locked(args: argparse.Namespace, config: Config, out: Output) -> int:
             return work.digest(config, args.digests, out, preview=args.preview,
                                dry_run=args.dry_run)
         if not args.once:
-            out.error("the scheduling daemon is not available yet: run `vedette run --once` "
-                      "from cron")
-            return EXIT_USAGE
+            return work.run_daemon(config, out, args.verbose)
         return work.run_once(config, out, args.verbose)
     finally:
         lock.release()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerRunner
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from scrapy.utils.project import get_project_settings
 
 from spiders import SourceSpider
@@ -57,19 +57,30 @@ def settings_for(config: Config, context: CrawlContext, log_level: str = "WARNIN
     return settings
 
 
+def make_runner(context: CrawlContext, log_level: str = "WARNING") -> AsyncCrawlerRunner:
+    return AsyncCrawlerRunner(settings_for(context.config, context, log_level))
+
+
 async def crawl_sources(
-    context: CrawlContext, sources: Sequence[FeedSource], log_level: str = "WARNING"
+    context: CrawlContext, sources: Sequence[FeedSource], log_level: str = "WARNING",
+    runner: AsyncCrawlerRunner | None = None,
 ) -> list[CrawlOutcome]:
     """Crawl each source once (at most PARALLEL_CRAWLS at a time); one failing never stops
-    the others. Each source's run is recorded in the store."""
-    runner = AsyncCrawlerRunner(settings_for(context.config, context, log_level))
+    the others. Each source's run is recorded in the store. A long-lived `runner` (the
+    daemon's) is given this context's settings per crawl."""
+    runner = runner or make_runner(context, log_level)
+    per_crawl = settings_for(context.config, context, log_level)
     gate = asyncio.Semaphore(PARALLEL_CRAWLS)
 
     async def crawl(source: FeedSource) -> CrawlOutcome:
         async with gate:
             spider_cls = SourceSpider.registry[source.type]
             try:
-                await runner.crawl(runner.create_crawler(spider_cls), source=source.name)
+                crawler = runner.create_crawler(spider_cls)
+                for key, value in per_crawl.items():
+                    if per_crawl.getpriority(key) == SETTINGS_PRIORITIES["cmdline"]:
+                        crawler.settings.set(key, value, priority="cmdline")
+                await runner.crawl(crawler, source=source.name)
             except Exception as exc:
                 log.exception("%s: crawl crashed", source.name)
                 return CrawlOutcome(source.name, _crashed(context, source.name, exc))

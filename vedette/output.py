@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -26,6 +28,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                 "level": record.levelname.lower(), "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 class Output:
     def __init__(self) -> None:
         self.terminal = sys.stdout.isatty()
@@ -33,17 +47,17 @@ class Output:
         self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
         self.redactor = RedactingFilter()
 
-    def configure_logging(self, verbosity: int) -> None:
+    def configure_logging(self, verbosity: int, json_lines: bool = False) -> None:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                               "%Y-%m-%dT%H:%M:%S"))
+        handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
         handler.addFilter(self.redactor)
         root = logging.getLogger()
         root.handlers[:] = [handler]
         root.setLevel(logging.DEBUG if verbosity else logging.WARNING)
         level = logging.INFO if verbosity == 1 else (logging.DEBUG if verbosity > 1 else logging.WARNING)
         logging.getLogger("vedette").setLevel(level)
-        for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock",
+        for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock", "apscheduler",
                       "asyncio", "aiosmtplib", "httpx", "httpcore", "charset_normalizer"):
             logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
         for ours in ("spiders", "pipelines", "alerts"):

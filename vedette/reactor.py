@@ -6,7 +6,6 @@ the default reactor and in-process crawls fail.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -61,5 +60,32 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
     return result  # type: ignore[no-any-return]
 
 
-def loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_event_loop()
+def serve(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> bool:
+    """Run a service until SIGTERM/SIGINT: `start()` once the reactor runs, `stop()` before
+    it shuts down (the reactor waits for it). False when `start()` failed."""
+    install()
+    from twisted.internet import reactor
+    from twisted.python.failure import Failure
+
+    failures: list[Failure] = []
+
+    def failed(failure: Failure) -> None:
+        failures.append(failure)
+        reactor.stop()  # type: ignore[attr-defined]
+
+    def begin() -> None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(start()).addErrback(failed)
+
+    def before_shutdown() -> Any:
+        from scrapy.utils.defer import deferred_from_coro
+
+        return deferred_from_coro(stop())
+
+    reactor.callWhenRunning(begin)  # type: ignore[attr-defined]
+    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)  # type: ignore[attr-defined]
+    reactor.run(installSignalHandlers=True)  # type: ignore[attr-defined]
+    if failures:
+        failures[0].raiseException()
+    return True

@@ -330,6 +330,48 @@ class Store:
                 "INSERT OR REPLACE INTO feed_validators (url, etag, last_modified, updated_at)"
                 " VALUES (?,?,?,?)", (url, etag, last_modified, _iso(utcnow())))
 
+    # -- the daemon's memory -----------------------------------------------------------------
+
+    def last_job_run(self, job: str) -> datetime | None:
+        row = self._db.execute("SELECT last_run FROM job_runs WHERE job=?", (job,)).fetchone()
+        return _from_iso(row[0]) if row else None
+
+    def record_job_run(self, job: str, at: datetime) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO job_runs (job, last_run) VALUES (?,?)",
+                       (job, _iso(at)))
+
+    def consecutive_failures(self, source: str) -> int:
+        """Failed runs of `source` since its last successful one."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM runs WHERE source=? AND status='failed' AND id > "
+            "COALESCE((SELECT MAX(id) FROM runs WHERE source=? AND status='ok'), 0)",
+            (source, source)).fetchone()
+        return int(row[0])
+
+    def last_new_article(self, source: str) -> datetime | None:
+        """When a crawl of `source` last found a new article (or, never, its first run)."""
+        row = self._db.execute(
+            "SELECT MAX(started_at) FROM runs WHERE source=? AND new_articles > 0",
+            (source,)).fetchone()
+        if row[0]:
+            return _from_iso(row[0])
+        first = self._db.execute("SELECT MIN(started_at) FROM runs WHERE source=?",
+                                 (source,)).fetchone()
+        return _from_iso(first[0])
+
+    def notices(self, source: str) -> set[str]:
+        return {row[0] for row in self._db.execute(
+            "SELECT kind FROM health_notices WHERE source=?", (source,))}
+
+    def set_notice(self, source: str, kind: str, on: bool) -> None:
+        with self._transaction() as db:
+            if on:
+                db.execute("INSERT OR REPLACE INTO health_notices (source, kind, sent_at)"
+                           " VALUES (?,?,?)", (source, kind, _iso(utcnow())))
+            else:
+                db.execute("DELETE FROM health_notices WHERE source=? AND kind=?", (source, kind))
+
     # -- plumbing ------------------------------------------------------------------------
 
     def _transaction(self) -> _Transaction:

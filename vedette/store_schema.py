@@ -82,4 +82,17 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # version 2: the daemon's schedule memory and source-health notices
+    """
+    CREATE TABLE job_runs (
+        job TEXT PRIMARY KEY,                  -- 'digest:NAME' or 'source:NAME'
+        last_run TEXT NOT NULL                 -- ISO 8601, UTC: when it last ran
+    );
+    CREATE TABLE health_notices (
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,                    -- 'failing' or 'stale'
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (source, kind)
+    );
+    """,
 ]

@@ -77,6 +77,26 @@ def run_once(config: Config, out: Output, verbosity: int) -> int:
     return _summarise(report, out)
 
 
+def run_daemon(config: Config, out: Output, verbosity: int) -> int:
+    """`vedette run`: schedule everything until SIGTERM/SIGINT; exit 0 after a clean stop."""
+    from vedette.scheduler import Daemon
+
+    out.redact(_secrets(config))
+    daemon: Daemon | None = None
+
+    async def start() -> None:
+        nonlocal daemon
+        daemon = Daemon(config, out.scrapy_log_level(verbosity))
+        await daemon.start()
+
+    async def stop() -> None:
+        if daemon is not None:
+            await daemon.stop()
+
+    reactor.serve(start, stop)
+    return EXIT_OK
+
+
 def _summarise(report: Report, out: Output) -> int:
     for c in report.crawls:
         run = c.run

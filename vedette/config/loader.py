@@ -108,6 +108,10 @@ def _cross_check(config: schema.Config) -> list[tuple[KeyPath, str]]:
             found.append((("sources", index, "name"),
                           f"duplicate source name {source.name!r} (also sources[{seen[source.name]}])"))
         seen[source.name] = index
+    health_channel = config.settings.health.channel
+    if health_channel is not None and health_channel not in config.channels:
+        found.append((("settings", "health", "channel"), f"no channel named {health_channel!r}"
+                      + _hint(health_channel, list(config.channels))))
     topic_keys: set[str] = set()
     seen.clear()
     for index, topic in enumerate(config.topics):
@@ -198,7 +202,7 @@ def _all_field_names() -> set[str]:
         for name, field in model.model_fields.items():
             names.add(field.alias or name)
 
-    for model in (schema.Settings, schema.FeedSource, schema.Topic, schema.TermSpec,
+    for model in (schema.Settings, schema.Health, schema.FeedSource, schema.Topic, schema.TermSpec,
                   schema.EmailChannel, schema.FileChannel, schema.SlackChannel,
                   schema.AppriseChannel, schema.Digest):
         visit(model)

@@ -12,6 +12,7 @@ from vedette.config import schema
 
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("settings", "`settings:` — the installation", schema.Settings),
+    ("health", "`settings: health:` — source-health notices (daemon)", schema.Health),
     ("sources", "`sources:` — `type: feed`", schema.FeedSource),
     ("topics", "`topics:` — what to match", schema.Topic),
     ("terms", "Terms in `any` / `all` / `none`", schema.TermSpec),

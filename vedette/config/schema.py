@@ -35,6 +35,15 @@ class Model(BaseModel):
     )
 
 
+class Health(Model):
+    failures: int = Field(3, ge=1, le=1000)
+    """Consecutive failed crawls of a source before one "source failing" notice is sent."""
+    stale: Duration = timedelta(days=3)
+    """A source with no new item for this long gets one "source stale" notice."""
+    channel: str | None = None
+    """Channel for health notices (an ops channel, not the analysts' digests); none = log only."""
+
+
 class Settings(Model):
     state: Path = Path("state/vedette.db")
     """SQLite file holding articles, matches and deliveries (created with its folder)."""
@@ -54,6 +63,8 @@ class Settings(Model):
     """Honour each site's robots.txt."""
     extraction_workers: int = Field(0, ge=0, le=64)
     """Processes extracting article text in parallel; 0 = one per CPU core, 1 = in-process."""
+    health: Health = Health()
+    """Source-health notices from the daemon: `failures`, `stale`, `channel`."""
     templates: Path | None = None
     """Folder of digest templates used before the shipped ones (same names, e.g.
     `email/digest.html.j2`); relative to the config folder. Rendered in a sandbox."""

@@ -1,0 +1,211 @@
+"""The daemon: one loop (Twisted's asyncio reactor) running APScheduler jobs — one per
+source (crawl), one per digest (send) — until SIGTERM/SIGINT.
+
+Catch-up: a digest that fell due while the daemon was down is sent once at start; overdue
+sources are crawled soon after start, spread out. The config folder is watched: a valid
+edit is applied without a restart (SIGHUP applies it at once), an invalid one is logged
+and the running config stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from alerts.digest import send_digest
+from vedette.config import Config, ConfigError, Schedule, load_config
+from vedette.config_watch import ConfigWatch
+from vedette.context import CrawlContext
+from vedette.crawling import crawl_sources, make_runner
+from vedette.health import report_health
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCE_SCHEDULE = Schedule.parse("every 30m")
+MISFIRE_GRACE = timedelta(minutes=10)
+CATCH_UP_SPREAD = timedelta(seconds=2)
+STOP_DEADLINE = 30.0
+
+
+def source_job(name: str) -> str:
+    return f"source:{name}"
+
+
+def digest_job(name: str) -> str:
+    return f"digest:{name}"
+
+
+class Daemon:
+    def __init__(self, config: Config, log_level: str = "WARNING",
+                 watch_interval: float = 2.0) -> None:
+        self.config = config
+        self.context = CrawlContext.build(config)
+        self.log_level = log_level
+        self.watch = ConfigWatch(config.directory)
+        self.watch_interval = watch_interval
+        self.runner = make_runner(self.context, log_level)
+        self.scheduler: AsyncIOScheduler | None = None
+        self.stopping = False
+        self._retired: list[CrawlContext] = []
+        self._active = 0
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Called inside the running loop (APScheduler binds to it)."""
+        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={
+            "coalesce": True, "max_instances": 1,
+            "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())})
+        self._schedule(catch_up=True)
+        self.scheduler.add_job(self.reload_if_changed, IntervalTrigger(
+            seconds=self.watch_interval), id="config-watch")
+        self.scheduler.start()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
+        log.warning("daemon started: %d sources, %d digests", len(self.config.sources),
+                    len(self.config.digests))
+
+    async def stop(self) -> None:
+        """Stop scheduling, let running crawls stop cleanly (bounded), flush state."""
+        self.stopping = True
+        if self.scheduler is not None:
+            self.scheduler.pause()
+        try:
+            await asyncio.wait_for(self._stop_crawls(), STOP_DEADLINE)
+        except TimeoutError:
+            log.error("crawls did not stop within %.0f s; exiting anyway", STOP_DEADLINE)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        for context in [*self._retired, self.context]:
+            context.cpu.close()
+        self.context.store.close()
+        log.warning("daemon stopped")
+
+    async def _stop_crawls(self) -> None:
+        await self.runner.stop()
+        await self.runner.join()
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def _schedule(self, catch_up: bool) -> None:
+        """Add, change or remove jobs so they match self.config."""
+        assert self.scheduler is not None
+        now = datetime.now(UTC)
+        store = self.context.store
+        wanted: dict[str, tuple[Callable[..., Any], Any, str]] = {}
+        default_zone = ZoneInfo(self.config.settings.timezone)
+        for source in self.config.sources:
+            schedule = source.schedule or DEFAULT_SOURCE_SCHEDULE
+            wanted[source_job(source.name)] = (self.crawl_job, schedule.trigger(default_zone),
+                                               str(schedule))
+        for digest in self.config.digests:
+            if not digest.schedule.immediate:
+                zone = ZoneInfo(self.config.digest_timezone(digest))
+                wanted[digest_job(digest.name)] = (
+                    self.digest_job, digest.schedule.trigger(zone),
+                    f"{digest.schedule} {zone.key}")
+        for job in self.scheduler.get_jobs():
+            if job.id != "config-watch" and job.id not in wanted:
+                job.remove()
+                log.warning("unscheduled %s", job.id)
+        overdue = 0
+        for job_id, (function, trigger, label) in wanted.items():
+            existing = self.scheduler.get_job(job_id)
+            if existing is not None and existing.name == label:
+                continue  # unchanged: keep its place in time
+            next_run = trigger.get_next_fire_time(None, now)
+            last = store.last_job_run(job_id)
+            if catch_up and existing is None:
+                if last is None and job_id.startswith("digest:"):
+                    store.record_job_run(job_id, now)  # from now on, a missed slot is known
+                elif last is None or trigger.get_next_fire_time(None, last) <= now:
+                    next_run = now + CATCH_UP_SPREAD * overdue
+                    overdue += 1
+                    log.warning("%s is overdue: running it at start", job_id)
+            self.scheduler.add_job(function, trigger, args=[job_id.split(":", 1)[1]],
+                                   id=job_id, name=label, next_run_time=next_run,
+                                   replace_existing=True)
+
+    async def crawl_job(self, name: str) -> None:
+        if self.stopping:
+            return
+        try:
+            source = self.config.source(name)
+        except KeyError:
+            return
+        context = self.context
+        context.store.record_job_run(source_job(name), datetime.now(UTC))
+        self._active += 1
+        try:
+            [outcome] = await crawl_sources(context, [source], self.log_level, self.runner)
+            if outcome.ok:
+                log.info("crawled %s: %d new, %d matches", name, outcome.run.new_articles,
+                         outcome.run.matches)  # type: ignore[union-attr]
+            else:
+                log.error("source %s: %s", name, outcome.error)
+            await report_health(self.config, context.store, name)
+            if outcome.run is not None and outcome.run.matches and not self.stopping:
+                await self._send_immediate()
+        finally:
+            self._active -= 1
+            self._close_retired()
+
+    async def digest_job(self, name: str) -> None:
+        if self.stopping:
+            return
+        try:
+            digest = self.config.digest(name)
+        except KeyError:
+            return
+        for outcome in await send_digest(self.config, self.context.store, digest):
+            if outcome.failed:
+                log.error("digest %s via %s: %s", name, outcome.channel, outcome.error)
+            elif outcome.status == "sent":
+                log.info("digest %s via %s: %d matches sent", name, outcome.channel,
+                         outcome.items)
+        self.context.store.record_job_run(digest_job(name), datetime.now(UTC))
+
+    async def _send_immediate(self) -> None:
+        for digest in self.config.digests:
+            if digest.schedule.immediate:
+                await self.digest_job(digest.name)
+
+    # -- reload --------------------------------------------------------------------------
+
+    def _on_sighup(self) -> None:
+        log.warning("SIGHUP: reloading the config")
+        asyncio.get_running_loop().create_task(self.reload_if_changed(force=True))
+
+    async def reload_if_changed(self, force: bool = False) -> None:
+        if self.stopping or not (self.watch.changed() or force):
+            return
+        try:
+            config = load_config(self.config.directory)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("config not reloaded: %s", problem)
+            return
+        if config.settings.state != self.config.settings.state:
+            log.error("config not reloaded: settings.state cannot change while running; restart")
+            return
+        self._retired.append(self.context)
+        self.config = config
+        self.context = CrawlContext.build(config, store=self.context.store)
+        self._schedule(catch_up=False)
+        self._close_retired()
+        log.warning("config reloaded: %d sources, %d digests", len(config.sources),
+                    len(config.digests))
+
+    def _close_retired(self) -> None:
+        """Worker pools of replaced configs, once no crawl can still be using them."""
+        if self._active == 0:
+            for context in self._retired:
+                context.cpu.close()
+            self._retired.clear()
