@@ -95,11 +95,15 @@ async def send_digest(
 
 async def _deliver(config: Config, store: Store, digest: Digest, name: str,
                    rendered: RenderedDigest) -> ChannelOutcome:
-    channel = Channel.create(name, config.channels[name])
     ids = list(rendered.delivery_ids)
     try:
+        channel = Channel.create(name, config.channels[name])
         result = await channel.send(rendered)
-    except DeliveryError as exc:
+    except Exception as exc:
+        if not isinstance(exc, DeliveryError):
+            # A bug or an unexpected library error: this channel fails, the others go on.
+            log.exception("%s via %s: unexpected error", digest.name, name)
+            exc = DeliveryError(f"{name}: unexpected error: {type(exc).__name__}")
         outcome = "rejected" if exc.permanent else "failed"
         if exc.permanent:
             # Never accepted, never will be: stop retrying, keep the refusal on record.

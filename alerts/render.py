@@ -65,6 +65,8 @@ class RenderedDigest:
     items: tuple[PendingItem, ...]
     """In the order shown: grouped by topic, newest first within a topic."""
     delivery_ids: tuple[int, ...]
+    timezone: str = "UTC"
+    """The digest's timezone: every channel shows times in it."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def render_digest(
         data=digest_data(digest_name, ordered, generated_at),
         items=ordered,
         delivery_ids=delivery_ids,
+        timezone=timezone,
     )
 
 

@@ -57,6 +57,7 @@ class SourceSpider(scrapy.Spider):
         self.fatal_error: str | None = None
         self.run_id = self.context.store.start_run(self.source.name)
         crawler.signals.connect(self.record_run, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_failed, signal=signals.item_error)
 
     async def start(self) -> AsyncIterator[Any]:
         self.guard = await NetworkGuard.for_source(str(self.source.url))
@@ -85,14 +86,35 @@ class SourceSpider(scrapy.Spider):
         self.crawler.stats.inc_value("vedette/source_errors")
         log.error("%s: %s", self.source.name, message)
 
+    def run_failed(self, reason: str) -> str | None:
+        """Why this run must count as failed, or None: the one place that judges a run."""
+        if self.fatal_error is not None:
+            return self.fatal_error
+        if reason != "finished":
+            return f"crawl ended early: {reason}"
+        stats = self.crawler.stats
+        assert stats is not None
+        crashed = sum(int(v) for k, v in stats.get_stats().items()
+                      if k.startswith("spider_exceptions/") and isinstance(v, int))
+        lost = int(stats.get_value("vedette/item_errors", 0))
+        if crashed or lost:
+            return f"{crashed + lost} items could not be processed (see the log)"
+        return None
+
+    def item_failed(self, item: Any, response: Any, spider: scrapy.Spider,
+                    failure: Any) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("vedette/item_errors")
+        log.error("%s: an item failed in the pipeline: %s", self.source.name,
+                  failure.getErrorMessage() if failure is not None else "unknown error")
+
     def record_run(self, spider: scrapy.Spider, reason: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
         value = stats.get_value
         errors = int(value("vedette/source_errors", 0))
-        error = self.fatal_error
-        if error is None and reason not in ("finished",):
-            error = f"crawl ended early: {reason}"
+        error = self.run_failed(reason)
+        if error is not None and self.fatal_error is None:
             errors += 1
         self.context.store.finish_run(
             self.run_id,

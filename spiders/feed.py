@@ -54,7 +54,12 @@ class FeedSpider(SourceSpider):
         assert stats is not None
         by_url: dict[str, FeedEntry] = {}
         for entry in entries:
-            by_url.setdefault(canonical_url(entry.link), entry)
+            try:
+                by_url.setdefault(canonical_url(entry.link), entry)
+            except ValueError as exc:  # a malformed link (bad port, broken IPv6) costs one item
+                stats.inc_value("vedette/bad_links")
+                log.warning("%s: skipping item with bad link %r: %s", self.source.name,
+                            entry.link[:200], exc)
         stats.inc_value("vedette/entries", len(by_url))
         known = self.context.store.known_urls(by_url)
         stats.inc_value("vedette/known_entries", len(known))
@@ -94,7 +99,8 @@ class FeedSpider(SourceSpider):
             summary=entry.summary, body=extracted.text,
             language=extracted.language or entry.language,
             published=entry.published or extracted.published,
-            text_source="page", alertable=True, fingerprint=extracted.fingerprint,
+            text_source="page", alertable=self.is_alertable(entry.published or extracted.published),
+            fingerprint=extracted.fingerprint,
         )
 
     def article_failed(self, failure: Failure) -> ArticleItem:
@@ -124,7 +130,9 @@ class FeedSpider(SourceSpider):
         )
 
     def record_run(self, spider: Any, reason: str) -> None:
-        if self.fatal_error is None and getattr(self, "validators", None):
+        # Save the validators only after a clean, complete pass over the feed: otherwise a
+        # 304 next time would hide the items this run did not store.
+        if self.run_failed(reason) is None and getattr(self, "validators", None):
             etag, last_modified = self.validators  # type: ignore[misc]
             self.context.store.save_feed_validators(str(self.source.url), etag, last_modified)
         super().record_run(spider, reason)

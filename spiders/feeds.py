@@ -111,7 +111,7 @@ def _entry_time(entry: Mapping[str, object]) -> datetime | None:
 def _parse_json_feed(body: bytes) -> list[FeedEntry]:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise FeedError(f"not a feed (invalid JSON: {_one_line(exc)})") from exc
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         raise FeedError("not a feed (JSON without an `items` list)")

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from vedette.config import Topic
 from vedette.extract import Extracted, extract_article
 from vedette.matching import ArticleText, Matcher, TopicMatch
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 _matcher: Matcher | None = None
 
 
@@ -56,16 +61,25 @@ class CpuPool:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vedette-cpu")
         return self._executor
 
-    async def extract(self, html: str, url: str, with_metadata: bool) -> Extracted | None:
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), extract_article, html, url, with_metadata)
+        try:
+            return await loop.run_in_executor(self._pool(), function, *args)
+        except BrokenProcessPool:
+            # A worker died (out of memory, a crash in a C extension): a broken pool never
+            # recovers, so start a new one and give this job one more chance.
+            log.error("an extraction worker died; restarting the worker pool")
+            self.close()
+            return await loop.run_in_executor(self._pool(), function, *args)
+
+    async def extract(self, html: str, url: str, with_metadata: bool) -> Extracted | None:
+        return await self._run(extract_article, html, url, with_metadata)
 
     async def match(self, article: ArticleText) -> list[TopicMatch]:
         if self._local is not None:
             # In-process matching costs less than a thread hop for one article.
             return self._local.match(article)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), _match, article)
+        return await self._run(_match, article)
 
     def close(self) -> None:
         if self._executor is not None:

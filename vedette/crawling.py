@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
@@ -89,11 +88,11 @@ async def crawl_sources(
     return list(await asyncio.gather(*(crawl(s) for s in sources)))
 
 
-def _crashed(context: CrawlContext, source: str, exc: Exception) -> Any:
+def _crashed(context: CrawlContext, source: str, exc: Exception) -> RunRecord | None:
+    """Record a crawl that failed outside the spider (including before it could start)."""
     run = context.store.last_run(source)
-    if run is not None and run.status == "running":
-        context.store.finish_run(
-            context.store.execute("SELECT max(id) FROM runs WHERE source=?", (source,))[0][0],
-            status="failed", items=0, new_articles=0, matches=0, fallbacks=0, errors=1,
-            last_error=f"crawl crashed: {exc}")
+    run_id = (context.store.execute("SELECT max(id) FROM runs WHERE source=?", (source,))[0][0]
+              if run is not None and run.status == "running" else context.store.start_run(source))
+    context.store.finish_run(run_id, status="failed", items=0, new_articles=0, matches=0,
+                             fallbacks=0, errors=1, last_error=f"crawl crashed: {exc}")
     return context.store.last_run(source)

@@ -77,8 +77,10 @@ class NetworkGuard:
         if addresses is None:
             try:
                 addresses = await resolve(host)
-            except OSError:
-                return  # unresolvable: the download itself will fail and say so
+            except OSError as exc:
+                # Fail closed: a lookup that fails here and succeeds for the download
+                # would skip the check.
+                raise Refused(f"{host} could not be resolved ({exc.strerror or exc})") from None
             self._cache[host] = addresses
         for address in addresses:
             kind = address_class(address)

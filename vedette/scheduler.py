@@ -56,6 +56,9 @@ class Daemon:
         self.stopping = False
         self._retired: list[CrawlContext] = []
         self._active = 0
+        # One send of a digest at a time: two crawls finishing together must not both read
+        # the same pending matches and send them twice.
+        self._digest_locks: dict[str, asyncio.Lock] = {}
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -68,6 +71,9 @@ class Daemon:
         self.scheduler.add_job(self.reload_if_changed, IntervalTrigger(
             seconds=self.watch_interval), id="config-watch")
         self.scheduler.start()
+        if any(d.schedule.immediate for d in self.config.digests):
+            # Matches stored before a stop (or a crash) but not yet sent go out now.
+            self.scheduler.add_job(self._send_immediate, id="immediate-catch-up")
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
         log.warning("daemon started: %d sources, %d digests", len(self.config.sources),
                     len(self.config.digests))
@@ -112,7 +118,7 @@ class Daemon:
                     self.digest_job, digest.schedule.trigger(zone),
                     f"{digest.schedule} {zone.key}")
         for job in self.scheduler.get_jobs():
-            if job.id != "config-watch" and job.id not in wanted:
+            if job.id.startswith(("source:", "digest:")) and job.id not in wanted:
                 job.remove()
                 log.warning("unscheduled %s", job.id)
         overdue = 0
@@ -151,7 +157,8 @@ class Daemon:
             else:
                 log.error("source %s: %s", name, outcome.error)
             await report_health(self.config, context.store, name)
-            if outcome.run is not None and outcome.run.matches and not self.stopping:
+            if not self.stopping:
+                # Also retries what an earlier immediate send left pending (a channel outage).
                 await self._send_immediate()
         finally:
             self._active -= 1
@@ -164,7 +171,10 @@ class Daemon:
             digest = self.config.digest(name)
         except KeyError:
             return
-        for outcome in await send_digest(self.config, self.context.store, digest):
+        lock = self._digest_locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            outcomes = await send_digest(self.config, self.context.store, digest)
+        for outcome in outcomes:
             if outcome.failed:
                 log.error("digest %s via %s: %s", name, outcome.channel, outcome.error)
             elif outcome.status == "sent":

@@ -173,8 +173,15 @@ class Store:
                  article.fingerprint, original, int(article.alertable)),
             ).lastrowid
             stored_matches = deliveries = 0
-            if article.alertable and original is None:
+            covered: set[str] = set()
+            if original is not None:
+                # A syndicated copy alerts only for topics its original did not match.
+                covered = {row[0] for row in db.execute(
+                    "SELECT topic_id FROM matches WHERE article_id=?", (original,))}
+            if article.alertable:
                 for match in matches:
+                    if match.topic_id in covered:
+                        continue
                     match_id = db.execute(
                         "INSERT INTO matches (article_id, topic_id, topic_name, terms, fields,"
                         " snippet, snippet_field, highlights, created_at)"

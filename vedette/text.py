@@ -27,7 +27,10 @@ def tidy(text: str, limit: int) -> str:
 
 def fingerprint(text: str) -> str | None:
     """Same words in the same order, whatever the markup, case and punctuation."""
-    opening = unicodedata.normalize("NFKC", text[:FINGERPRINT_CHARS]).casefold()
+    # Skip the first line: extracted text starts with the headline, which outlets reword.
+    lines = text.split("\n", 1)
+    body = lines[1] if len(lines) == 2 and len(lines[0]) < 300 else text
+    opening = unicodedata.normalize("NFKC", body[:FINGERPRINT_CHARS]).casefold()
     words = _WORDS.findall(opening)[:FINGERPRINT_WORDS]
     if len(words) < MIN_FINGERPRINT_WORDS:
         return None

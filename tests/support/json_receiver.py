@@ -43,7 +43,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class JsonReceiver:
-    """Records POSTs; `reply` is the status for every path unless `routes` names the path.
+    """Records POSTs; `reply` is the status for every path unless `routes` has one for the
+    path or a folder above it (`{"/fail": 500}` also fails `/fail/TOKEN`).
 
     `"hang"` reads the request and answers nothing until `stop()` (or HANG_LIMIT seconds).
     """
@@ -67,7 +68,7 @@ class JsonReceiver:
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.received.append(Received(self.path, dict(self.headers.items()), body))
-                reply = receiver.routes.get(self.path.split("?")[0], receiver.reply)
+                reply = receiver.reply_for(self.path)
                 if reply == "hang":
                     receiver._release.wait(HANG_LIMIT)
                     self.close_connection = True
@@ -81,7 +82,8 @@ class JsonReceiver:
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     def start(self) -> JsonReceiver:
         self._thread.start()
@@ -92,6 +94,12 @@ class JsonReceiver:
         self._release.set()
         self._server.shutdown()
         self._server.server_close()
+
+    def reply_for(self, path: str) -> Reply:
+        """The reply of the longest route that is `path` or a folder above it."""
+        path = path.split("?")[0]
+        routes = [r for r in self.routes if path == r or path.startswith(r.rstrip("/") + "/")]
+        return self.routes[max(routes, key=len)] if routes else self.reply
 
     def url(self, path: str = "/hook", scheme: str = "json") -> str:
         """An Apprise URL posting to `path` on this receiver (`json://` or `form://`)."""

@@ -30,4 +30,9 @@ def status(config: Config, out: Output) -> int:
                              attempt["error"] if attempt and attempt["outcome"] != "sent" else ""))
         out.table("Deliveries", ["digest", "channel", "pending", "last attempt", "last error"],
                   rows)
+        configured = {d.name for d in config.digests}
+        for name, count in sorted(store.pending_counts().items()):
+            if name not in configured:
+                out.error(f"{count} deliveries are pending for digest {name!r}, which is no "
+                          "longer configured (renamed?): restore its name to send them")
     return 0

@@ -20,8 +20,8 @@ def _secrets(config: Config) -> list[str]:
     found = []
     for channel in config.channels.values():
         for value in channel.__dict__.values():
-            if isinstance(value, SecretStr):
-                found.append(value.get_secret_value())
+            values = value if isinstance(value, list) else [value]
+            found += [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
     return found
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from vedette.config.yamlfile import KeyPath
 
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_LEFTOVER = re.compile(r"\$\{[^}]*\}?")
 
 
 def substitute(
@@ -28,6 +29,9 @@ def substitute(
             on_missing(path, name)
             return ""
 
+        leftover = _LEFTOVER.search(_REFERENCE.sub("", value))
+        if leftover:
+            on_missing(path, f"?{leftover.group(0)}")
         return _REFERENCE.sub(replace, value)
     if isinstance(value, dict):
         return {k: substitute(v, environ, on_missing, (*path, k)) for k, v in value.items()}

@@ -15,7 +15,7 @@ from vedette.config.envsubst import substitute
 from vedette.config.errors import ConfigError, Problem
 from vedette.config.yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
 
-_SECRET_WORDS = ("password", "secret", "token", "webhook", "key")
+_SECRET_WORDS = ("password", "secret", "token", "webhook", "key", "urls")
 
 
 def config_directory(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -74,7 +74,12 @@ def load_config(
 
     def missing_variable(path: KeyPath, name: str) -> None:
         file, line = locate(path)
-        problems.append(Problem(file, line, _dotted(path), f"environment variable {name} is not set"))
+        if name.startswith("?"):
+            message = (f"unsupported reference {name[1:]!r} "
+                       "(write ${VAR} or ${VAR:-default})")
+        else:
+            message = f"environment variable {name} is not set"
+        problems.append(Problem(file, line, _dotted(path), message))
 
     merged = substitute(merged, environ, missing_variable)
     if problems:

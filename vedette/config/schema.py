@@ -6,6 +6,7 @@ are written from them.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from email.utils import parseaddr
@@ -247,9 +248,32 @@ class AppriseChannel(Model):
     urls: list[SecretStr] = Field(min_length=1)
     """Apprise URLs (e.g. `tgram://BOTTOKEN/CHATID`); they hold secrets: use `${VAR}`."""
     format: Literal["text", "markdown", "html"] = "markdown"
-    """Body format handed to Apprise."""
+    """markdown for Telegram, Discord, Teams, Matrix and Slack; text for ntfy and SMS; html
+    hands over the email HTML."""
     timeout: Duration = timedelta(seconds=60)
     """Overall deadline for one notification to all URLs."""
+
+    @field_validator("urls")
+    @classmethod
+    def _known_services(cls, urls: list[SecretStr]) -> list[SecretStr]:
+        import apprise  # only configs with an Apprise channel pay for loading its plugins
+
+        bad = []
+        quiet = logging.getLogger("apprise")
+        for index, url in enumerate(urls):
+            text = url.get_secret_value().strip()
+            was, quiet.disabled = quiet.disabled, True  # its debug lines quote the URL
+            try:
+                usable = apprise.Apprise.instantiate(text) is not None
+            finally:
+                quiet.disabled = was
+            if not usable:
+                scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,15})://", text)
+                bad.append(f"urls[{index}] ({scheme[1].lower() + '://' if scheme else 'no scheme'})")
+        if bad:
+            raise ValueError(f"Apprise cannot use {', '.join(bad)} "
+                             "(unknown service or required parts missing)")
+        return urls
 
 
 Channel = Annotated[

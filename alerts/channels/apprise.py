@@ -1,0 +1,221 @@
+"""Apprise channel: each digest as one notification to every configured Apprise URL."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import UTC
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from apprise import Apprise, AppriseAsset, NotifyFormat, OverflowMode
+
+from alerts.channels.base import Channel, ChannelConfig, SendResult
+from alerts.render import RenderedDigest, digest_context, group_items
+from vedette.config import schema
+
+log = logging.getLogger(__name__)
+
+_DEADLINE = "timeout" in inspect.signature(Apprise.notify).parameters
+"""Apprise ≥ 2 takes an overall `timeout` and reports which services ran out of it."""
+_MD_INLINE = re.compile(r"[\\`*_\[\]<>~|#]")
+_MD_LINE_START = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")
+_LINK_UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in "()<>\\`"})
+
+
+def markdown_escape(text: str) -> str:
+    """`text` as Markdown that shows exactly `text`: no links, emphasis, HTML or blocks."""
+    return _MD_LINE_START.sub(r"\1\\", _MD_INLINE.sub(r"\\\g<0>", text))
+
+
+def markdown_digest(digest: RenderedDigest) -> str:
+    """The digest as Markdown, built from the context every format shares.
+
+    Times are shown in the timezone of `digest.generated_at`.
+    """
+    md = markdown_escape
+    context = digest_context(digest.digest, group_items(digest.items),
+                             zone=digest.generated_at.tzinfo or UTC,
+                             generated_at=digest.generated_at)
+    lines = [f"Digest {md(context['digest'])} · generated {md(context['generated'])}"]
+    if not context["topics"]:
+        lines += ["", "Nothing new matched your topics since the last digest."]
+    for topic in context["topics"]:
+        lines += ["", f"## {md(topic['name'])} ({topic['count']})", ""]
+        for item in topic["articles"]:
+            title = md(item["title"])
+            link = item["link"]
+            lines.append(f"- **[{title}]({link.translate(_LINK_UNSAFE)})**" if link
+                         else f"- **{title}**")
+            terms = f" · matched: {', '.join(item['terms'])}" if item["terms"] else ""
+            lines.append("  " + md(f"{item['source']} · {item['published']}{terms}"))
+            if item["url"] and not link:
+                lines.append(f"  {md(item['url'])} (not a web link)")
+            if item["snippet"]:
+                lines.append("  " + "".join(f"**{md(s.text)}**" if s.mark else md(s.text)
+                                            for s in item["snippet"]))
+    lines += ["", "---", f"Sent by Vedette for the digest {md(context['digest'])}."]
+    return "\n".join(lines) + "\n"
+
+
+class _Redactor(logging.Filter):
+    """Blanks Apprise channels' secrets out of records before any handler sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: tuple[str, ...] = ()
+        self._lock = threading.Lock()
+
+    def add(self, secrets: Iterable[str]) -> None:
+        with self._lock:
+            self.secrets = tuple(sorted({*self.secrets, *secrets}, key=len, reverse=True))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = self.secrets
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it, without our help
+            return True
+        if secrets and record.exc_info:  # a traceback may quote a request URL
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text, record.msg, record.args = None, None, text, ()
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+                record.msg, record.args = text, ()
+        return True
+
+
+_REDACTOR = _Redactor()
+for _name in ("apprise", "urllib3.connectionpool"):  # urllib3 logs request paths at DEBUG
+    logging.getLogger(_name).addFilter(_REDACTOR)
+
+
+class AppriseChannel(Channel):
+    """Hands each digest to Apprise for every URL in `urls` (Telegram, Teams, ntfy, …).
+
+    The subject is the title; the body is the text, Markdown or HTML rendering (`format`).
+    The send succeeds only when every URL accepted it; `timeout` bounds the whole send.
+    """
+
+    kind = "apprise"
+    config: schema.AppriseChannel
+
+    def __init__(self, name: str, config: ChannelConfig) -> None:
+        if not isinstance(config, schema.AppriseChannel):
+            raise TypeError(f"{name}: AppriseChannel needs an apprise config, not {config.type!r}")
+        super().__init__(name, config)
+        urls = [url.get_secret_value().strip() for url in config.urls]
+        secrets = {s for url in urls for s in url_secrets(url)}
+        _REDACTOR.add(secrets)  # before Apprise parses (and may log) anything
+        asset = AppriseAsset(secure_logging=True, interpret_escapes=False)
+        self.apprise = Apprise(asset=asset)
+        self.kinds: list[str] = []
+        self.invalid: list[str] = []
+        for index, url in enumerate(urls):
+            service = Apprise.instantiate(url, asset=asset)
+            if service is None:
+                self.invalid.append(f"urls[{index}] ({_scheme(url)})")
+                continue
+            secrets |= service_secrets(service)
+            if not re.search(r"[?&]overflow=", url, re.IGNORECASE):
+                service.overflow_mode = OverflowMode.SPLIT  # not refused for its length
+            self.apprise.add(service)
+            self.kinds.append(f"urls[{index}] {service.service_name}")
+        _REDACTOR.add(secrets)
+        self._secrets = sorted(secrets, key=len, reverse=True)
+
+    def secrets(self) -> Sequence[str]:
+        return self._secrets
+
+    def build_message(self, digest: RenderedDigest) -> tuple[str, str, NotifyFormat]:
+        """Title, body and body format exactly as handed to Apprise."""
+        if self.config.format == "html":
+            return digest.subject, digest.html, NotifyFormat.HTML
+        if self.config.format == "text":
+            return digest.subject, digest.text, NotifyFormat.TEXT
+        return digest.subject, markdown_digest(digest), NotifyFormat.MARKDOWN
+
+    async def send(self, digest: RenderedDigest) -> SendResult:
+        if self.invalid:
+            raise self.error(f"Apprise cannot use {', '.join(self.invalid)}: unknown service "
+                             "or required parts missing; fix the URL (deliveries stay pending)")
+        title, body, body_format = self.build_message(digest)
+        seconds = self.config.timeout.total_seconds()
+        # Apprise's own deadline ends first, so it can still say which services were late.
+        options: dict[str, Any] = {"timeout": max(seconds - 1, seconds * 0.8)} if _DEADLINE else {}
+        result, error = None, None
+        try:
+            async with asyncio.timeout(seconds):
+                result = await self.apprise.async_notify(
+                    body=body, title=title, body_format=body_format, interpret_escapes=False,
+                    **options)
+        except TimeoutError:
+            error = f"Apprise did not finish within {seconds:g}s ({', '.join(self.kinds)})"
+        except Exception as exc:  # an Apprise or plugin bug: its text may quote a URL
+            log.debug("%s: %s", self.name, self.redact(repr(exc)))
+            error = f"Apprise failed: {type(exc).__name__}"
+        if error is None and not result:
+            error = self._explain(result, seconds)
+        getattr(result, "close", lambda: None)()  # Apprise ≥ 2 may keep its logs in a file
+        if error is not None:
+            raise self.error(error)  # outside `except`: no chained exception can leak a URL
+        log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name, digest.digest,
+                 len(digest.items), digest.batch_id, ", ".join(self.kinds))
+        return SendResult(self.name, digest.batch_id, len(digest.items))
+
+    def _explain(self, result: Any, seconds: float) -> str:
+        """Which services failed and why, from Apprise's result (a bare bool before 2.0)."""
+        services = list(getattr(result, "results", None) or [])
+        if len(services) != len(self.kinds):
+            return f"Apprise reported a failure ({', '.join(self.kinds)}); no details given"
+        failed = []
+        for kind, service in zip(self.kinds, services, strict=True):
+            if service:
+                continue
+            if service.status.name == "TIMEOUT":
+                failed.append(f"{kind} did not answer within {seconds:g}s")
+                continue
+            warnings = [e.message for e in service.logs() if e.level in ("WARNING", "ERROR")]
+            failed.append(f"{kind} failed" + (f": {warnings[-1][:200]}" if warnings else ""))
+        accepted = len(services) - len(failed)
+        again = f"; {accepted} accepted it and will get it again on retry" if accepted else ""
+        return f"{len(failed)} of {len(services)} Apprise URLs failed: {'; '.join(failed)}{again}"
+
+
+def url_secrets(url: str) -> set[str]:
+    """`url` and the parts of it that may be credentials (host-position tokens included)."""
+    found = {url} if url != _scheme(url) else set()  # "tgram://" alone hides nothing
+    try:
+        parts = urlsplit(url)
+        query = [value for _, value in parse_qsl(parts.query, keep_blank_values=True)]
+    except ValueError:
+        return found
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    guessed = [user, *parts.path.split("/"), *query, parts.fragment]
+    if "." not in host and not host.startswith(("[", "localhost")):
+        guessed.append(host)  # tgram://TOKEN, ntfy://TOPIC: not a host name
+    found |= {s for g in guessed for s in (g, unquote(g)) if len(s) >= 6}
+    found |= {s for s in (password, unquote(password)) if len(s) >= 3}
+    return found
+
+
+def service_secrets(service: Any) -> set[str]:
+    """The values an Apprise plugin marks private, and any HTTP header values it sends."""
+    values: list[Any] = list((getattr(service, "headers", None) or {}).values())
+    for key, spec in (*service.template_tokens.items(), *service.template_args.items()):
+        if spec.get("private"):
+            value = getattr(service, spec.get("map_to", key), None)
+            values += value if isinstance(value, list | tuple | set) else [value]
+    return {v for v in values if isinstance(v, str) and len(v) >= 3}
+
+
+def _scheme(url: str) -> str:
+    """"tgram://" for display: never more of a URL than its scheme."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,15})://", url)
+    return f"{match[1].lower()}://" if match else "no scheme" if url else "empty"
