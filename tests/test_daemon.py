@@ -143,7 +143,7 @@ def test_config_edits_valid_applied_invalid_reported(
 
     workspace.write("keywords.yaml", "topics:\n  - name: Broken\n    any: [unclosed\n")
     wait_for(lambda: "config not reloaded" in daemon.output(), what="the invalid edit reported")
-    assert "keywords.yaml:3" in daemon.output()
+    assert "keywords.yaml:4: invalid YAML" in daemon.output()
     publish(site, ["a2", "a1"])
     wait_for(lambda: sorted(titles(smtp)) == ["a1", "a2"], what="old config still running")
 
@@ -151,6 +151,8 @@ def test_config_edits_valid_applied_invalid_reported(
         {"name": "Joint production", "any": ["joint production"]},
         {"name": "Shells", "any": ["shells"]}]})
     wait_for(lambda: "config reloaded" in daemon.output(), what="the valid edit applied")
+    polls = site.requested("/feed.xml")  # a crawl already under way keeps the old topics
+    wait_for(lambda: site.requested("/feed.xml") >= polls + 2, what="a crawl with the new config")
     publish(site, ["a3", "a2", "a1"])
     wait_for(lambda: titles(smtp).count("a3") == 2, what="the new topic matching")
     assert daemon.terminate() == 0
@@ -201,6 +203,7 @@ def test_failing_source_one_notice_one_recovery(
 
         subjects = [str(m["Subject"]) for m in ops.messages]
         assert subjects == ["[Vedette] Source failing: flaky", "[Vedette] Source recovered: flaky"]
+        assert "Source failing: flaky" in daemon.output()
         assert "HTTP 404" in ops.messages[0].get_body(("plain",)).get_content()
         assert titles(smtp) == ["back"]
         assert daemon.terminate() == 0

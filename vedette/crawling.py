@@ -18,6 +18,7 @@ from vedette.store import RunRecord
 
 log = logging.getLogger(__name__)
 
+PER_CRAWL_PRIORITY = SETTINGS_PRIORITIES["cmdline"] + 10
 # Crawls running at once; each is itself concurrent, this bounds memory with many sources.
 PARALLEL_CRAWLS = 8
 
@@ -78,7 +79,9 @@ async def crawl_sources(
                 crawler = runner.create_crawler(spider_cls)
                 for key, value in per_crawl.items():
                     if per_crawl.getpriority(key) == SETTINGS_PRIORITIES["cmdline"]:
-                        crawler.settings.set(key, value, priority="cmdline")
+                        # Above "cmdline": runner.crawl() merges the runner's own (older)
+                        # values into a crawler wherever the priorities are equal.
+                        crawler.settings.set(key, value, priority=PER_CRAWL_PRIORITY)
                 await runner.crawl(crawler, source=source.name)
             except Exception as exc:
                 log.exception("%s: crawl crashed", source.name)

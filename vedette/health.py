@@ -24,22 +24,22 @@ def due_notices(config: Config, store: Store, source: str,
     run = store.last_run(source)
     if failures >= rules.failures and "failing" not in sent:
         error = run.last_error if run else None
-        due.append(("failing", True, f"[Vedette] Source failing: {source}",
+        due.append(("failing", True, f"Source failing: {source}",
                     [f"{failures} crawls of {source} in a row failed.",
                      f"Last error: {error or 'unknown'}",
                      "Run `vedette status` for details; one notice is sent when it recovers."]))
     elif failures == 0 and "failing" in sent:
-        due.append(("failing", False, f"[Vedette] Source recovered: {source}",
+        due.append(("failing", False, f"Source recovered: {source}",
                     [f"{source} was crawled successfully again."]))
     last_new = store.last_new_article(source)
     stale = last_new is not None and now - last_new > rules.stale
     if stale and failures == 0 and "stale" not in sent:
-        due.append(("stale", True, f"[Vedette] Source stale: {source}",
+        due.append(("stale", True, f"Source stale: {source}",
                     [f"{source} has had no new item since {last_new:%Y-%m-%d %H:%M} UTC, "
                      f"although it is crawled without errors.",
                      "Its feed may have moved: check the site."]))
     elif not stale and "stale" in sent:
-        due.append(("stale", False, f"[Vedette] Source has new items again: {source}",
+        due.append(("stale", False, f"Source has new items again: {source}",
                     [f"{source} publishes new items again."]))
     return due
 
@@ -47,7 +47,7 @@ def due_notices(config: Config, store: Store, source: str,
 async def report_health(config: Config, store: Store, source: str) -> None:
     now = datetime.now(UTC)
     for kind, on, subject, lines in due_notices(config, store, source, now):
-        log.warning("%s", subject.removeprefix("[Vedette] "))
+        log.warning("%s", subject)
         channel_name = config.settings.health.channel
         if channel_name is not None:
             channel = Channel.create(channel_name, config.channels[channel_name])

@@ -57,8 +57,9 @@ class Output:
         root.setLevel(logging.DEBUG if verbosity else logging.WARNING)
         level = logging.INFO if verbosity == 1 else (logging.DEBUG if verbosity > 1 else logging.WARNING)
         logging.getLogger("vedette").setLevel(level)
-        for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock", "apscheduler",
-                      "asyncio", "aiosmtplib", "httpx", "httpcore", "charset_normalizer"):
+        for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock",
+                      "apscheduler", "apprise", "asyncio", "aiosmtplib", "httpx", "httpcore",
+                      "charset_normalizer"):
             logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
         for ours in ("spiders", "pipelines", "alerts"):
             logging.getLogger(ours).setLevel(level)
