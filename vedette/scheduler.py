@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.digest import send_digest
-from vedette.config import Config, ConfigError, Schedule, load_config
+from vedette.config import Config, ConfigError, load_config
 from vedette.config_watch import ConfigWatch
 from vedette.context import CrawlContext
 from vedette.crawling import crawl_sources, make_runner
@@ -29,7 +29,6 @@ from vedette.health import report_health
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SOURCE_SCHEDULE = Schedule.parse("every 30m")
 MISFIRE_GRACE = timedelta(minutes=10)
 CATCH_UP_SPREAD = timedelta(seconds=2)
 STOP_DEADLINE = 30.0
@@ -108,7 +107,7 @@ class Daemon:
         wanted: dict[str, tuple[Callable[..., Any], Any, str]] = {}
         default_zone = ZoneInfo(self.config.settings.timezone)
         for source in self.config.sources:
-            schedule = source.schedule or DEFAULT_SOURCE_SCHEDULE
+            schedule = source.effective_schedule
             wanted[source_job(source.name)] = (self.crawl_job, schedule.trigger(default_zone),
                                                str(schedule))
         for digest in self.config.digests:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from vedette.config import Config, EmailChannel, FileChannel
+from vedette.config import AppriseChannel, Config, EmailChannel, FileChannel, SlackChannel
+from vedette.config.types import format_duration
 from vedette.output import Output
-
-DEFAULT_SOURCE_SCHEDULE = "every 30m"
 
 
 def _when(moment: datetime | None) -> str:
@@ -21,9 +20,9 @@ def check(config: Config, out: Output) -> int:
     out.line(f"config: {config.directory} — valid")
     out.line(f"state:  {config.settings.state}")
     out.table("Sources", ["name", "type", "url", "schedule", "next run", "max age"], [
-        (s.name, s.type, s.url, s.schedule or DEFAULT_SOURCE_SCHEDULE,
-         _when(s.schedule.next_run(now, tz)) if s.schedule else "-",
-         s.max_age)
+        (s.name, s.type, s.url, s.effective_schedule,
+         _when(s.effective_schedule.next_run(now, tz)),
+         format_duration(s.max_age))
         for s in config.sources
     ])
     out.table("Topics", ["name", "id", "any", "all", "none"], [
@@ -55,4 +54,9 @@ def _target(channel: object) -> str:
                 + ", ".join(channel.to))
     if isinstance(channel, FileChannel):
         return str(channel.directory)
+    if isinstance(channel, SlackChannel):
+        return "Slack incoming webhook (URL hidden)"
+    if isinstance(channel, AppriseChannel):
+        schemes = sorted({u.get_secret_value().split("://", 1)[0] for u in channel.urls})
+        return f"Apprise: {len(channel.urls)} URLs ({', '.join(s + '://' for s in schemes)})"
     return "-"

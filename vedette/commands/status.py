@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from vedette.config import Config
 from vedette.lock import StateLock
 from vedette.output import Output
@@ -13,14 +16,21 @@ def status(config: Config, out: Output) -> int:
     out.line(f"state: {config.settings.state} ({'in use by ' + holder if holder else 'idle'})")
     with Store(config.settings.state) as store:
         rows = []
+        zone = ZoneInfo(config.settings.timezone)
+        now = datetime.now(UTC)
         for source in config.sources:
+            schedule = source.effective_schedule
+            last_job = store.last_job_run(f"source:{source.name}")
+            upcoming = schedule.next_run(max(last_job or now, now), zone) if holder else None
+            next_run = upcoming.isoformat(timespec="seconds") if upcoming else "-"
             run = store.last_run(source.name)
             if run is None:
-                rows.append((source.name, "never", "", "", "", ""))
+                rows.append((source.name, "never", "", "", "", next_run, ""))
                 continue
             rows.append((source.name, run.started_at.isoformat(timespec="seconds"), run.status,
-                         run.new_articles, run.matches, run.last_error or ""))
-        out.table("Sources", ["source", "last run", "outcome", "new", "matches", "last error"], rows)
+                         run.new_articles, run.matches, next_run, run.last_error or ""))
+        out.table("Sources", ["source", "last run", "outcome", "new", "matches", "next run",
+                              "last error"], rows)
         rows = []
         for digest in config.digests:
             for channel in digest.channels:

@@ -25,9 +25,17 @@ from pydantic import (
 )
 
 from vedette import __version__
-from vedette.config.types import ByteSize, Duration, ScheduleField, TimeZoneName, slugify
+from vedette.config.types import (
+    ByteSize,
+    Duration,
+    Schedule,
+    ScheduleField,
+    TimeZoneName,
+    slugify,
+)
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DEFAULT_SOURCE_SCHEDULE = "every 30m"
 
 
 class Model(BaseModel):
@@ -105,6 +113,11 @@ class SourceBase(Model):
     @classmethod
     def _hosts(cls, value: list[str]) -> list[str]:
         return [host.strip().lower().lstrip(".") for host in value]
+
+    @property
+    def effective_schedule(self) -> Schedule:
+        """The schedule the daemon uses: the configured one, else every 30 minutes."""
+        return self.schedule or Schedule.parse(DEFAULT_SOURCE_SCHEDULE)
 
 
 class FeedSource(SourceBase):

@@ -31,6 +31,15 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
+def format_duration(value: timedelta) -> str:
+    """The shortest exact form: 7d, 90m, 45s."""
+    seconds = int(value.total_seconds())
+    for unit in ("w", "d", "h", "m"):
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"
+
+
 def parse_size(value: Any) -> int:
     """'10MB', '512KiB' or a number of bytes."""
     if isinstance(value, int) and not isinstance(value, bool):
