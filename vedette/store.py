@@ -12,10 +12,11 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vedette.store_runs import RunRecord, RunsMixin, _from_iso, _iso, utcnow
 from vedette.store_schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -23,17 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _from_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+__all__ = ["NewArticle", "PendingItem", "RunRecord", "SaveResult", "Store", "utcnow"]
 
 
 @dataclass(frozen=True)
@@ -81,21 +72,7 @@ class PendingItem:
     """(source, url) of syndicated copies of this story seen before it was delivered."""
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    source: str
-    started_at: datetime
-    finished_at: datetime | None
-    status: str
-    items: int
-    new_articles: int
-    matches: int
-    fallbacks: int
-    errors: int
-    last_error: str | None
-
-
-class Store:
+class Store(RunsMixin):
     """Opens (creating and migrating) the state file; use as a context manager."""
 
     def __init__(self, path: Path | str) -> None:
@@ -297,87 +274,6 @@ class Store:
             "SELECT at, outcome, error, items FROM attempts WHERE digest=? AND channel=?"
             " ORDER BY id DESC LIMIT 1", (digest, channel)).fetchone()
         return row
-
-    # -- crawl runs and feed validators ------------------------------------------------------
-
-    def start_run(self, source: str) -> int:
-        with self._transaction() as db:
-            return int(db.execute(
-                "INSERT INTO runs (source, started_at, status) VALUES (?,?,'running')",
-                (source, _iso(utcnow()))).lastrowid or 0)
-
-    def finish_run(self, run_id: int, *, status: str, items: int, new_articles: int,
-                   matches: int, fallbacks: int, errors: int, last_error: str | None) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "UPDATE runs SET finished_at=?, status=?, items=?, new_articles=?, matches=?,"
-                " fallbacks=?, errors=?, last_error=? WHERE id=?",
-                (_iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
-                 last_error, run_id))
-
-    def last_run(self, source: str) -> RunRecord | None:
-        row = self._db.execute(
-            "SELECT * FROM runs WHERE source=? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
-        if row is None:
-            return None
-        return RunRecord(
-            source=row["source"], started_at=_from_iso(row["started_at"]) or utcnow(),
-            finished_at=_from_iso(row["finished_at"]), status=row["status"], items=row["items"],
-            new_articles=row["new_articles"], matches=row["matches"],
-            fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"])
-
-    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self._db.execute(
-            "SELECT etag, last_modified FROM feed_validators WHERE url=?", (url,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
-
-    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO feed_validators (url, etag, last_modified, updated_at)"
-                " VALUES (?,?,?,?)", (url, etag, last_modified, _iso(utcnow())))
-
-    # -- the daemon's memory -----------------------------------------------------------------
-
-    def last_job_run(self, job: str) -> datetime | None:
-        row = self._db.execute("SELECT last_run FROM job_runs WHERE job=?", (job,)).fetchone()
-        return _from_iso(row[0]) if row else None
-
-    def record_job_run(self, job: str, at: datetime) -> None:
-        with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO job_runs (job, last_run) VALUES (?,?)",
-                       (job, _iso(at)))
-
-    def consecutive_failures(self, source: str) -> int:
-        """Failed runs of `source` since its last successful one."""
-        row = self._db.execute(
-            "SELECT COUNT(*) FROM runs WHERE source=? AND status='failed' AND id > "
-            "COALESCE((SELECT MAX(id) FROM runs WHERE source=? AND status='ok'), 0)",
-            (source, source)).fetchone()
-        return int(row[0])
-
-    def last_new_article(self, source: str) -> datetime | None:
-        """When a crawl of `source` last found a new article (or, never, its first run)."""
-        row = self._db.execute(
-            "SELECT MAX(started_at) FROM runs WHERE source=? AND new_articles > 0",
-            (source,)).fetchone()
-        if row[0]:
-            return _from_iso(row[0])
-        first = self._db.execute("SELECT MIN(started_at) FROM runs WHERE source=?",
-                                 (source,)).fetchone()
-        return _from_iso(first[0])
-
-    def notices(self, source: str) -> set[str]:
-        return {row[0] for row in self._db.execute(
-            "SELECT kind FROM health_notices WHERE source=?", (source,))}
-
-    def set_notice(self, source: str, kind: str, on: bool) -> None:
-        with self._transaction() as db:
-            if on:
-                db.execute("INSERT OR REPLACE INTO health_notices (source, kind, sent_at)"
-                           " VALUES (?,?,?)", (source, kind, _iso(utcnow())))
-            else:
-                db.execute("DELETE FROM health_notices WHERE source=? AND kind=?", (source, kind))
 
     # -- plumbing ------------------------------------------------------------------------
 
