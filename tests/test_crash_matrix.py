@@ -189,7 +189,7 @@ def rig(workspace: Workspace, site: LocalSite) -> Iterator[Rig]:
         for daemon in rig.daemons:
             daemon.kill()
             print(f"--- {daemon.log.name} (exit {daemon.process.returncode}) ---\n"
-                  f"{daemon.output()}")
+                  f"{daemon.log.read_text(encoding='utf-8', errors='replace')}")
         smtp.stop()
 
 

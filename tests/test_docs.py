@@ -36,7 +36,8 @@ def test_shipped_config_is_valid() -> None:
     assert config.topics and config.digests
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["run"], ["crawl"], ["digest"], ["status"]])
+@pytest.mark.parametrize("command", [[], ["check"], ["run"], ["crawl"], ["digest"], ["status"],
+                                     ["demo"], ["test-topic"], ["schema"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", "vedette", *command, "--help"],
                             capture_output=True, text=True, check=False, cwd=ROOT)
@@ -46,5 +47,5 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 def test_parser_lists_every_command() -> None:
     help_text = build_parser().format_help()
-    for command in ("check", "run", "crawl", "digest", "status"):
+    for command in ("check", "run", "crawl", "digest", "status", "demo", "test-topic", "schema"):
         assert command in help_text

@@ -62,6 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the HTML that would be sent to FILE; send nothing")
     digest.add_argument("--dry-run", action="store_true",
                         help="show what would go to each channel; send and mark nothing")
+    tune = commands.add_parser(
+        "test-topic", help="run one topic, as written now, over the stored articles",
+        description="Run a topic as it is currently written in the YAML against the articles "
+                    "already stored, and show how many match, which terms hit, and samples "
+                    "with the matching sentence: tune a rule before the next digest.")
+    tune.add_argument("topic", metavar="NAME", help="topic name or id")
+    tune.add_argument("--days", type=int, default=30, help="how far back (default 30)")
+    tune.add_argument("--samples", type=int, default=5, help="examples to show (default 5)")
+    commands.add_parser(
+        "schema", help="print the config's JSON Schema (for YAML editors)",
+        description="Print the JSON Schema of Vedette's config files, for editors that "
+                    "validate and complete YAML (see docs/config.md).")
     demo = commands.add_parser(
         "demo", help="offline tour: a bundled sample site, a local SMTP sink, a real digest",
         description="Serve a bundled sample site on 127.0.0.1, run the whole pipeline into a "
@@ -79,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output()
     out.configure_logging(args.verbose, json_lines=args.log_format == "json")
+    if args.command == "schema":
+        from vedette.commands.tuning import print_schema
+
+        return print_schema(out)
     if args.command == "demo":
         from vedette.demo import run_demo
 
@@ -97,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             from vedette.commands.status import status
             return status(config, out)
+        if args.command == "test-topic":
+            from vedette.commands.tuning import test_topic
+            return test_topic(config, args.topic, args.days, args.samples, out)
         return _locked(args, config, out)
     except KeyboardInterrupt:
         out.error("interrupted")

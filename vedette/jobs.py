@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alerts.digest import ChannelOutcome, send_digest
@@ -33,6 +34,15 @@ class Report:
 async def crawl(context: CrawlContext, sources: Sequence[FeedSource], report: Report,
                 log_level: str = "WARNING") -> None:
     report.crawls.extend(await crawl_sources(context, sources, log_level))
+    prune(context)
+
+
+def prune(context: CrawlContext) -> None:
+    """Keep article text only as long as `settings.keep_text` says."""
+    cutoff = datetime.now(UTC) - context.config.settings.keep_text
+    pruned = context.store.prune_text(cutoff)
+    if pruned:
+        log.info("dropped the text of %d articles older than %s", pruned, cutoff.date())
 
 
 async def send_digests(context: CrawlContext, digests: Sequence[Digest], report: Report, *,

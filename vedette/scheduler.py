@@ -26,6 +26,7 @@ from vedette.config_watch import ConfigWatch
 from vedette.context import CrawlContext
 from vedette.crawling import crawl_sources, make_runner
 from vedette.health import report_health
+from vedette.jobs import prune
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ class Daemon:
             else:
                 log.error("source %s: %s", name, outcome.error)
             await report_health(self.config, context.store, name)
+            prune(context)
             if not self.stopping:
                 # Also retries what an earlier immediate send left pending (a channel outage).
                 await self._send_immediate()

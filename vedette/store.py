@@ -177,6 +177,20 @@ class Store(RunsMixin):
                         deliveries += 1
             return SaveResult(article_id, True, original, stored_matches, deliveries)
 
+    def prune_text(self, older_than: datetime) -> int:
+        """Drop the text of articles fetched before `older_than`; their URLs stay known."""
+        with self._transaction() as db:
+            return db.execute(
+                "UPDATE articles SET body='', summary='' WHERE fetched_at < ? AND body != ''",
+                (_iso(older_than),)).rowcount
+
+    def recent_articles(self, since: datetime) -> list[sqlite3.Row]:
+        """Articles fetched since `since`, with their text, newest first."""
+        return list(self._db.execute(
+            "SELECT url, source, title, summary, body, language, published, fetched_at"
+            " FROM articles WHERE fetched_at >= ? AND duplicate_of IS NULL"
+            " ORDER BY fetched_at DESC", (_iso(since),)))
+
     # -- deliveries ------------------------------------------------------------------------
 
     def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:

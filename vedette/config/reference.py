@@ -35,6 +35,16 @@ Durations are written `30s`, `15m`, `4h`, `7d`, `2w`; sizes `10MB`, `512KiB` or 
 schedules as a 5-field cron expression (`"*/30 * * * *"`), an interval (`every 15m`), or,
 for digests, `immediate`.
 
+**Editor support.** `vedette schema > vedette.schema.json` writes the JSON Schema of these
+files. With the YAML language server (VS Code's YAML extension, Neovim, Helix, …), put
+`# yaml-language-server: $schema=../vedette.schema.json` on the first line of each YAML
+file, or map `config/*.yaml` to the schema in the editor's settings; unknown keys and
+wrong types are then flagged as you type, and keys complete with their descriptions.
+
+**Tuning a topic.** `vedette test-topic NAME [--days 30]` runs a topic as it is written
+now over the articles stored in the last days (their text is kept for
+`settings.keep_text`) and shows how many match, which terms hit, and sample sentences.
+
 This file is generated from the code (`python -m vedette.config.reference > docs/config.md`);
 a test keeps it current.
 """

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -72,6 +73,9 @@ class Settings(Model):
     """Honour each site's robots.txt."""
     extraction_workers: int = Field(0, ge=0, le=64)
     """Processes extracting article text in parallel; 0 = one per CPU core, 1 = in-process."""
+    keep_text: Duration = timedelta(days=30)
+    """How long article text is kept for `vedette test-topic`; URLs (the dedup records) are
+    kept forever."""
     health: Health = Health()
     """Source-health notices from the daemon: `failures`, `stale`, `channel`."""
     templates: Path | None = None
@@ -153,7 +157,11 @@ def _term(value: Any) -> Any:
     return value
 
 
-Term = Annotated[TermSpec, BeforeValidator(_term)]
+Term = Annotated[TermSpec, BeforeValidator(_term), WithJsonSchema({"anyOf": [
+    {"type": "string", "description": "words to look for; '=WORD' matches verbatim"},
+    {"type": "object", "additionalProperties": False, "required": ["term"],
+     "properties": {"term": {"type": "string"}, "exact": {"type": "boolean"}}},
+]})]
 
 
 class Topic(Model):
@@ -350,3 +358,13 @@ class Config(Model):
 
 
 SECTIONS = ("settings", "sources", "topics", "channels", "digests")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a config file (any file may hold any of the sections)."""
+    document = Config.model_json_schema()
+    for internal in ("directory", "files"):
+        document["properties"].pop(internal, None)
+    document["title"] = "Vedette configuration file"
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return document

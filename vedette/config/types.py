@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -59,11 +59,18 @@ def parse_timezone(value: Any) -> str:
     return str(value)
 
 
+_DURATION_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[smhdw]\s*$"},
+                              {"type": "number", "minimum": 0}],
+                    "description": "30s, 15m, 4h, 7d, 2w, or seconds"}
 Duration = Annotated[
-    timedelta, BeforeValidator(parse_duration), PlainSerializer(lambda d: d.total_seconds())
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(lambda d: d.total_seconds()),
+    WithJsonSchema(_DURATION_SCHEMA),
 ]
-ByteSize = Annotated[int, BeforeValidator(parse_size)]
-TimeZoneName = Annotated[str, BeforeValidator(parse_timezone)]
+ByteSize = Annotated[int, BeforeValidator(parse_size), WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}],
+     "description": "10MB, 512KiB, or bytes"})]
+TimeZoneName = Annotated[str, BeforeValidator(parse_timezone),
+                         WithJsonSchema({"type": "string", "description": "e.g. Europe/Kyiv"})]
 
 _EVERY = re.compile(r"^\s*every\s+(.+)$", re.IGNORECASE)
 
@@ -116,7 +123,11 @@ class Schedule:
         return self.text
 
 
-ScheduleField = Annotated[Schedule, BeforeValidator(Schedule.parse), PlainSerializer(str)]
+ScheduleField = Annotated[
+    Schedule, BeforeValidator(Schedule.parse), PlainSerializer(str),
+    WithJsonSchema({"type": "string",
+                    "description": 'cron ("*/30 * * * *"), "every 15m", or "immediate"'}),
+]
 
 
 def slugify(text: str) -> str:

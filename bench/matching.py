@@ -1,0 +1,233 @@
+"""Matching throughput: Vedette's one-automaton matcher against a per-term regex loop.
+
+    python bench/matching.py [--passes 3] [--regex-budget 20]
+
+Text: the full article texts of the article-extraction benchmark
+(../shared/corpus/truth/aeb-ground-truth.json, ~0.9 MB of real English), or generated
+English when that folder is absent, plus generated Ukrainian news text (real inflected word
+forms from pymorphy3's dictionary). Terms: topics of 5–10 terms each, mostly multi-word
+English phrases (half taken from the text itself, so they hit), with Ukrainian, Russian
+and Lithuanian terms mixed in. MB are UTF-8 bytes of title + body.
+
+Vedette: one Matcher per term count (compiling is not timed); the first pass over the
+text with a fresh Matcher is the *cold* pass (empty word-key cache; pymorphy3's dictionary
+is loaded before any timing); the reported figure is the best of `--passes` warm passes.
+Regex: `re.compile(r"\\b" + re.escape(term) + r"\\b", re.I)` per term, `search` over each
+article; when the whole loop would exceed `--regex-budget` seconds it runs on a sample of
+the articles (MB/s is per byte, so a sample measures the same rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vedette.config.schema import Topic  # noqa: E402
+from vedette.matching import ArticleText, Matcher  # noqa: E402
+from vedette.matching.stemming import _morph_uk  # noqa: E402
+
+CORPUS = ROOT / ".." / "shared" / "corpus" / "truth" / "aeb-ground-truth.json"
+TERM_COUNTS = (10, 100, 1_000, 10_000)
+
+_UK_LEMMAS = (
+    "дрон безпілотник ракета удар оборона фронт війна армія місто область село завод "
+    "паливо склад техніка танк гармата снаряд виробництво партнер уряд міністр президент "
+    "країна союзник допомога постачання система ППО атака ніч день тиждень місяць рік "
+    "людина солдат командир бригада позиція наступ напрямок енергетика підстанція "
+    "далекобійний новий великий важкий російський український західний спільний "
+    "повітряний морський зенітний бойовий цивільний критичний ударний стратегічний "
+    "збити знищити запустити атакувати оголосити передати виготовити повідомити "
+    "вразити захистити постачати отримати домовитися"
+).split()
+_UK_GLUE = "і та в у на з із до після через під час що але як також вже ще".split()
+_EN_WORDS = (
+    "the of and to in a is that for on with as was by at from it an be are this which "
+    "drone missile defense army air force strike attack production contract supply "
+    "government minister said officials company military range system new long joint "
+    "war front city region report plant fuel artillery shell tank border support"
+).split()
+_EN_MODIFIERS = (
+    "long-range short-range heavy light naval air-launched ground-based joint mobile "
+    "armored unmanned anti-ship anti-tank precision-guided loitering ballistic cruise "
+    "hypersonic stealth coastal tactical strategic electronic low-cost autonomous"
+).split()
+_EN_NOUNS = (
+    "drone drones missile rocket interceptor radar launcher howitzer shell munition "
+    "vessel submarine frigate helicopter fighter jet bomber satellite sensor jammer "
+    "battery brigade battalion convoy depot refinery plant factory supplier contract "
+    "production strike attack system platform warhead engine turbine component"
+).split()
+_OTHER_TERMS = (
+    "далекобійні дрони|удар по НПЗ|спільне виробництво|системи ППО|енергетична "
+    "інфраструктура|ракетний удар|зенітна ракета|беспилотный летательный аппарат|"
+    "ракетный удар|противовоздушная оборона|nuolatinė parama|karinė pagalba|"
+    "oro gynyba|tolimojo nuotolio dronai|bendra gamyba|obrona powietrzna"
+).split("|")
+
+
+def _uk_forms() -> list[str]:
+    morph = _morph_uk()
+    forms: list[str] = []
+    for lemma in _UK_LEMMAS:
+        parses = morph.parse(lemma)
+        forms.extend({f.word for f in parses[0].lexeme} if parses else {lemma})
+    return forms
+
+
+def _sentences(rng: random.Random, words: Sequence[str], glue: Sequence[str], n: int) -> str:
+    out = []
+    for _ in range(n):
+        size = rng.randint(8, 22)
+        sent = [rng.choice(words) if rng.random() < 0.6 else rng.choice(glue)
+                for _ in range(size)]
+        out.append(" ".join(sent).capitalize() + ".")
+    return " ".join(out)
+
+
+def load_articles(rng: random.Random) -> tuple[list[ArticleText], str]:
+    articles: list[ArticleText] = []
+    if CORPUS.exists():
+        data = json.loads(CORPUS.read_text(encoding="utf-8"))
+        for item in data.values():
+            body = item.get("articleBody", "")
+            title, _, rest = body.partition("\n")
+            articles.append(ArticleText(title=title[:200], body=rest, language="en"))
+        source = f"{len(articles)} real English articles ({CORPUS.name})"
+    else:
+        for _ in range(180):
+            articles.append(ArticleText(
+                title=_sentences(rng, _EN_WORDS, _EN_WORDS[:20], 1),
+                body=_sentences(rng, _EN_WORDS + _EN_NOUNS, _EN_WORDS[:20], 300),
+                language="en",
+            ))
+        source = "180 generated English articles (corpus folder absent)"
+    forms = _uk_forms()
+    for _ in range(60):
+        articles.append(ArticleText(
+            title=_sentences(rng, forms, _UK_GLUE, 1),
+            body=_sentences(rng, forms, _UK_GLUE, 200),
+            language="uk",
+        ))
+    rng.shuffle(articles)
+    return articles, source + " + 60 generated Ukrainian articles"
+
+
+def make_topics(rng: random.Random, count: int, articles: Sequence[ArticleText]) -> list[Topic]:
+    """`count` distinct terms over topics of 5–10 terms."""
+    text_words = [w for a in articles if a.language == "en"
+                  for w in re.findall(r"[A-Za-z]+", a.body)]
+    terms: list[str] = []
+    seen: set[str] = set()
+
+    def add(term: str) -> None:
+        if term.casefold() not in seen:
+            seen.add(term.casefold())
+            terms.append(term)
+
+    for term in _OTHER_TERMS[: max(1, count // 20)]:
+        add(term)
+    while len(terms) < count:
+        roll = rng.random()
+        if roll < 0.45 and text_words:  # a phrase from the text: realistic and it hits
+            i = rng.randrange(len(text_words) - 3)
+            add(" ".join(text_words[i: i + rng.randint(2, 3)]))
+        elif roll < 0.9:
+            parts = [rng.choice(_EN_MODIFIERS), rng.choice(_EN_NOUNS)]
+            if rng.random() < 0.3:
+                parts.insert(0, rng.choice(_EN_MODIFIERS))
+            add(" ".join(parts))
+        else:
+            suffix = rng.choice(_EN_NOUNS)
+            add(f"{rng.choice(_OTHER_TERMS)} {suffix}")
+    rng.shuffle(terms)
+    topics, i = [], 0
+    while i < len(terms):
+        size = rng.randint(5, 10)
+        topics.append(Topic(name=f"Topic {len(topics)}", any=terms[i: i + size]))
+        i += size
+    return topics
+
+
+def _mb(articles: Sequence[ArticleText]) -> float:
+    return sum(len(a.title.encode()) + len(a.body.encode()) for a in articles) / 1e6
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_vedette(topics: list[Topic], articles: list[ArticleText], passes: int
+                  ) -> tuple[float, float, int]:
+    matcher = Matcher(topics)
+    mb = _mb(articles)
+
+    def run() -> int:
+        return sum(len(matcher.match(a)) for a in articles)
+
+    cold = _timed(run)
+    warm = min(_timed(run) for _ in range(passes))
+    return mb / cold, mb / warm, run()
+
+
+def bench_regex(topics: list[Topic], articles: list[ArticleText], budget: float
+                ) -> tuple[float, float]:
+    patterns = [re.compile(r"\b" + re.escape(spec.term) + r"\b", re.I)
+                for t in topics for spec in t.any]
+    texts = [f"{a.title}\n{a.body}" for a in articles]
+
+    def run(sample: list[str]) -> None:
+        for text in sample:
+            for pattern in patterns:
+                pattern.search(text)
+
+    probe = texts[:: max(1, len(texts) // 8)][:8]
+    probe_time = _timed(lambda: run(probe))
+    probe_mb = sum(len(t.encode()) for t in probe) / 1e6
+    share = min(1.0, budget / (probe_time / probe_mb * _mb(articles)))
+    sample = texts if share >= 1.0 else texts[:: max(1, round(1 / share))]
+    mb = sum(len(t.encode()) for t in sample) / 1e6
+    return mb / _timed(lambda: run(sample)), len(sample) / len(texts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--regex-budget", type=float, default=20.0,
+                        help="seconds per regex run before sampling articles")
+    parser.add_argument("--terms", type=int, nargs="*", default=list(TERM_COUNTS))
+    args = parser.parse_args()
+    rng = random.Random(7)
+    articles, source = load_articles(rng)
+    print(f"text: {source}: {_mb(articles):.2f} MB per pass")
+    rows = {}
+    print(f"{'terms':>7} {'topics':>6} {'cold MB/s':>10} {'Vedette MB/s':>13} "
+          f"{'regex MB/s':>11} {'ratio':>8}  matches  regex sample")
+    for count in args.terms:
+        topics = make_topics(random.Random(count), count, articles)
+        cold, warm, matches = bench_vedette(topics, articles, args.passes)
+        regex, share = bench_regex(topics, articles, args.regex_budget)
+        rows[count] = (warm, regex)
+        print(f"{count:>7} {len(topics):>6} {cold:>10.2f} {warm:>13.2f} {regex:>11.3f} "
+              f"{warm / regex:>7.0f}×  {matches:>7}  {share:>5.0%} of articles")
+    if 10 in rows and 10_000 in rows:
+        print(f"Vedette at 10 terms / at 10,000 terms: {rows[10][0] / rows[10_000][0]:.2f}× "
+              "slower (target: within 2×)")
+        print(f"Vedette at 10,000 terms: {rows[10_000][0]:.2f} MB/s (target ≥ 10 MB/s)")
+    if 1_000 in rows:
+        warm, regex = rows[1_000]
+        print(f"Vedette ÷ regex at 1,000 terms: {warm / regex:.0f}× (target ≥ 100×)")
+
+
+if __name__ == "__main__":
+    main()

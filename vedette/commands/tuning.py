@@ -1,0 +1,60 @@
+"""`vedette test-topic` and `vedette schema`: tools for writing keywords.yaml."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from vedette.config import Config
+from vedette.config.schema import json_schema
+from vedette.matching import ArticleText, Matcher
+from vedette.output import Output
+from vedette.store import Store
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def test_topic(config: Config, name: str, days: int, samples: int, out: Output) -> int:
+    """Run one topic, as it is written now, over the articles stored in the last `days`."""
+    topics = [t for t in config.topics if name in (t.name, t.id)]
+    if not topics:
+        known = ", ".join(repr(t.name) for t in config.topics) or "none"
+        out.error(f"no topic named {name!r} (configured: {known})")
+        return EXIT_USAGE
+    topic = topics[0]
+    matcher = Matcher([topic])
+    since = datetime.now(UTC) - timedelta(days=days)
+    with Store(config.settings.state) as store:
+        articles = store.recent_articles(since)
+    hits = []
+    for row in articles:
+        found = matcher.match(ArticleText(title=row["title"], summary=row["summary"],
+                                          body=row["body"], language=row["language"]))
+        if found:
+            hits.append((row, found[0]))
+    out.line(f"topic {topic.name!r}: {len(hits)} of {len(articles)} articles from the last "
+             f"{days} days match")
+    terms = Counter(term for _, match in hits for term in match.terms)
+    if terms:
+        out.line("terms that hit: " + ", ".join(f"{t} ({n})" for t, n in terms.most_common()))
+    sources = Counter(row["source"] for row, _ in hits)
+    if sources:
+        out.line("by source: " + ", ".join(f"{s} ({n})" for s, n in sources.most_common()))
+    for row, match in hits[:samples]:
+        text = match.snippet.text
+        marked, position = "", 0
+        for start, end in match.snippet.highlights:
+            marked += text[position:start] + "**" + text[start:end] + "**"
+            position = end
+        marked += text[position:]
+        out.line("")
+        out.line(f"* {row['title']}  [{row['source']}, {row['fetched_at'][:10]}]")
+        out.line(f"  {row['url']}")
+        out.line(f"  {match.snippet.field}: {' '.join(marked.split())}")
+    return EXIT_OK
+
+
+def print_schema(out: Output) -> int:
+    out.line(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
