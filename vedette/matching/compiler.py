@@ -1,10 +1,10 @@
 """Compiling every topic's terms into one Aho-Corasick automaton.
 
-The automaton runs over *streams*: a field's word keys for one language slot, joined by
-single spaces and framed by spaces (" k1 k2 k3 "). A term becomes the pattern " t1 t2 ",
-so a hit always starts and ends on word boundaries, and matching costs one pass over the
+The automaton runs over *streams*: a field's words for one language slot, one code
+per word key (see `encoding`). A term becomes the pattern of its keys' codes, so a
+hit always starts and ends on word boundaries, and matching costs one pass over the
 text whatever the number of terms. A pattern's value says which terms it stands for in
-which slot, because the same string can mean different things in different slots (an
+which slot, because the same key can mean different things in different slots (an
 exact "drone" and the English stem "drone").
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from vedette.config.schema import TermSpec, Topic
+from vedette.matching.encoding import Vocabulary
 from vedette.matching.languages import EXACT, SLOT, languages_for_script
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import exact_form, folded_form, script_of, tokenize
@@ -48,6 +49,12 @@ class Compiled:
     topics_of_term: tuple[tuple[int, ...], ...]
     """For each term id, the indexes of the topics that use it."""
     has_exact: bool
+    width: int
+    """Characters per word in a stream."""
+    vocabulary: dict[str, str]
+    """The code of every key some term uses."""
+    other: str
+    """The code of every other word."""
 
     @property
     def empty(self) -> bool:
@@ -57,15 +64,16 @@ class Compiled:
 
 def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
     term_ids: dict[tuple[str, bool], int] = {}
-    patterns: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    patterns: dict[tuple[str, ...], dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     topics_of_term: list[set[int]] = []
+    vocabulary = Vocabulary()
 
     def term_id(spec: TermSpec, topic_index: int) -> int:
         key = (spec.term, spec.exact)
         if key not in term_ids:
             term_ids[key] = len(term_ids)
             topics_of_term.append(set())
-            _add_patterns(spec, term_ids[key], analyzer, patterns)
+            _add_patterns(spec, term_ids[key], analyzer, vocabulary, patterns)
         found = term_ids[key]
         topics_of_term[found].add(topic_index)
         return found
@@ -80,11 +88,11 @@ def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
         )
         plans.append(TopicPlan(index, topic, any_ids, all_ids, none_ids, positive))
 
+    width, codes, other = vocabulary.codes()
     automaton = ahocorasick.Automaton()
     for pattern, by_slot in patterns.items():
-        words = pattern.count(" ") - 1
-        value: PatternValue = (words, {s: tuple(sorted(ids)) for s, ids in by_slot.items()})
-        automaton.add_word(pattern, value)
+        value: PatternValue = (len(pattern), {s: tuple(sorted(ids)) for s, ids in by_slot.items()})
+        automaton.add_word("".join(map(codes.__getitem__, pattern)), value)
     if patterns:
         automaton.make_automaton()
     log.debug("compiled %d topics, %d terms into %d patterns",
@@ -94,11 +102,18 @@ def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
         plans=tuple(plans),
         topics_of_term=tuple(tuple(sorted(t)) for t in topics_of_term),
         has_exact=any(exact for _, exact in term_ids),
+        width=width,
+        vocabulary=codes,
+        other=other,
     )
 
 
 def _add_patterns(
-    spec: TermSpec, term: int, analyzer: Analyzer, patterns: dict[str, dict[int, set[int]]]
+    spec: TermSpec,
+    term: int,
+    analyzer: Analyzer,
+    vocabulary: Vocabulary,
+    patterns: dict[tuple[str, ...], dict[int, set[int]]],
 ) -> None:
     words = tokenize(spec.term)
     if not words:
@@ -106,14 +121,10 @@ def _add_patterns(
         log.warning("term %r has no letters or digits and will never match", spec.term)
         return
     if spec.exact:
-        patterns[_pattern([exact_form(w) for w in words])][EXACT].add(term)
+        patterns[vocabulary.add(exact_form(w) for w in words)][EXACT].add(term)
         return
     scripts = {script_of(folded_form(w)) for w in words} - {"none"}
     langs = sorted({lang for s in scripts or {"none"} for lang in languages_for_script(s)})
     for lang in langs:
         for keys in analyzer.term_keys(words, lang):
-            patterns[_pattern(list(keys))][SLOT[lang]].add(term)
-
-
-def _pattern(keys: list[str]) -> str:
-    return " " + " ".join(keys) + " "
+            patterns[vocabulary.add(keys)][SLOT[lang]].add(term)

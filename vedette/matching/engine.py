@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from operator import itemgetter
 
 from vedette.config.schema import Topic
 from vedette.matching.compiler import Compiled, TopicPlan, compile_topics
+from vedette.matching.encoding import StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.models import FIELDS, ArticleText, TopicMatch
 from vedette.matching.snippet import make_snippet
@@ -36,6 +36,10 @@ class Matcher:
     def __init__(self, topics: Sequence[Topic]) -> None:
         self._analyzer = Analyzer()
         self._compiled: Compiled = compile_topics(topics, self._analyzer)
+        compiled = self._compiled
+        self._encoder = StreamEncoder(
+            self._analyzer, compiled.vocabulary, compiled.other, len(SLOT) + 1
+        )
 
     def match(self, article: ArticleText) -> list[TopicMatch]:
         """Every topic the article matches, in config order."""
@@ -63,27 +67,21 @@ class Matcher:
         words = parts[1::2]
         if not words:
             return
-        keys = self._analyzer.keys_of(words)
         slots = [SLOT[lang] for lang in field_languages(langs, scripts_in(text))]
         if self._compiled.has_exact:
             slots.insert(0, EXACT)
-        automaton = self._compiled.automaton
+        automaton, width = self._compiled.automaton, self._compiled.width
         found: set[tuple[int, int, int]] = set()  # (term, first word, last word)
         for slot in slots:
-            stream = " " + " ".join(map(itemgetter(slot), keys)) + " "
-            # Keys hold no spaces, so the words before a position are the spaces before it,
-            # less the leading one. automaton.iter yields ends in order: count incrementally.
-            counted_to = counted = 0
-            for end, (size, by_slot) in automaton.iter(stream):
+            # `width` characters per word: a hit ending at position p ends on word p // width.
+            for end, (size, by_slot) in automaton.iter(self._encoder.encode(words, slot)):
                 terms = by_slot.get(slot)
-                if not terms:
-                    continue
-                counted += stream.count(" ", counted_to, end)
-                counted_to = end
-                last = counted - 1
-                found.update((term, last - size + 1, last) for term in terms)
+                if terms:
+                    last = end // width
+                    found.update((term, last - size + 1, last) for term in terms)
         if found:
-            offsets = word_offsets(parts)
+            offsets = word_offsets(parts, {i for _, first, last in found
+                                           for i in (2 * first + 1, 2 * last + 2)})
             for term, first, last in sorted(found):
                 hits.setdefault(term, []).append(
                     (field, offsets[2 * first + 1], offsets[2 * last + 2])

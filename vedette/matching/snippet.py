@@ -11,7 +11,7 @@ MAX_CHARS = 300
 _ELLIPSIS = "…"
 _LEAD = 80  # characters of context kept before the first hit when a sentence is cut
 _SNAP = 25  # how far a cut may move to land between words instead of inside one
-_LOOK_BACK = 400  # first look for a sentence start this far back: most sentences are shorter
+_LOOK_BACK = (160, 400)  # look for a sentence start this far back first: most are shorter
 _REACH = 2000  # how far to look for a sentence's ends: a page without punctuation stays cheap
 
 # A sentence ends at . ! ? … (plus closing quotes or brackets) before white space, or at a
@@ -68,7 +68,8 @@ def _sentence(text: str, hit_start: int, hit_end: int) -> tuple[int, int]:
 def _sentence_start(text: str, hit_start: int) -> int:
     # Look back a little first: a long text with many hits must not be rescanned
     # thousands of characters per hit.
-    for reach in (_LOOK_BACK, _REACH):
+    # The last boundary found in a short reach is the last one in any longer reach too.
+    for reach in (*_LOOK_BACK, _REACH):
         low = max(0, hit_start - reach)
         start = None
         for boundary in _BOUNDARY.finditer(text, low, hit_start):

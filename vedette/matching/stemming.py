@@ -15,14 +15,10 @@ import threading
 import Stemmer
 from pymorphy3 import MorphAnalyzer
 
-from vedette.matching.languages import LANGUAGES, SCRIPT
+from vedette.matching.languages import EXACT, LANGUAGES, SCRIPT
 from vedette.matching.tokens import exact_form, folded_form, script_of
 
-TokenKeys = tuple[str, ...]
-"""(exact form, then one key per language in LANGUAGES order), indexed by slot."""
-
 _SNOWBALL = {"en": "english", "lt": "lithuanian", "pl": "polish", "ru": "russian"}
-_CACHE_LIMIT = 100_000  # distinct words (~40 MB); a flood of new words just resets it
 _MAX_VARIANTS = 16  # lemma combinations per term and language (ambiguous Ukrainian words)
 
 
@@ -34,30 +30,25 @@ def _morph_uk() -> MorphAnalyzer:
 
 
 class Analyzer:
-    """Computes and caches the keys of words. Safe to share between threads."""
+    """Computes the keys of words. Safe to share between threads.
+
+    Text words' keys are cached per matcher by `encoding.StreamEncoder`, per slot and only
+    for the slots a text is scanned in: an English article never lemmatises its words as
+    Ukrainian, and a Ukrainian one never stems as Russian unless the Russian stream runs.
+    """
 
     def __init__(self) -> None:
         self._stemmers = {lang: Stemmer.Stemmer(algo) for lang, algo in _SNOWBALL.items()}
-        self._cache: dict[str, TokenKeys] = {}
         # PyStemmer objects are not thread-safe; misses are rare after warm-up, so one lock
         # around them costs nothing measurable.
         self._lock = threading.Lock()
 
-    def keys(self, word: str) -> TokenKeys:
-        """The keys of one word as written in a text."""
-        found = self._cache.get(word)
-        if found is None:
-            with self._lock:
-                found = self._compute(word)
-                if len(self._cache) >= _CACHE_LIMIT:
-                    self._cache.clear()
-                self._cache[word] = found
-        return found
-
-    def keys_of(self, words: list[str]) -> list[TokenKeys]:
-        """The keys of many words (the hot path: one dict lookup per cached word)."""
-        get = self._cache.get
-        return [get(word) or self.keys(word) for word in words]
+    def word_key(self, word: str, slot: int) -> str:
+        """The key of one word as written in a text, in one slot."""
+        if slot == EXACT:
+            return exact_form(word)
+        with self._lock:
+            return self._key(folded_form(word), LANGUAGES[slot - 1])
 
     def term_keys(self, words: list[str], lang: str) -> list[tuple[str, ...]]:
         """Every key sequence a term's words may take in `lang`.
@@ -74,11 +65,6 @@ class Analyzer:
             else:
                 choices.append([self._key(folded, lang)])
         return list(itertools.islice(itertools.product(*choices), _MAX_VARIANTS))
-
-    def _compute(self, word: str) -> TokenKeys:
-        exact = exact_form(word)
-        folded = exact.casefold()
-        return (exact, *(self._key(folded, lang) for lang in LANGUAGES))
 
     def _key(self, folded: str, lang: str) -> str:
         if script_of(folded) != SCRIPT[lang]:

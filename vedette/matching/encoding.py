@@ -1,0 +1,91 @@
+"""Streams of a fixed number of characters per word: what the automaton scans.
+
+Every distinct key that some term uses gets its own *code*: `width` characters, the i-th
+taken from an alphabet of its own (so a code can only be read from a word's start);
+every other word gets the code `other`. A term of n words is then a pattern of n codes, a
+field is a string of `width` characters per word, and a hit ending at position p ends on
+word p // width: no word boundaries to check and no spaces to count, and the automaton
+takes `width` steps per word instead of one per letter. Two words get the same code
+exactly when their keys are equal, so this finds the same hits as comparing the keys.
+
+Small alphabets matter: pyahocorasick finds a node's child by a linear search, so a root
+with one child per key (one character per key) would make every step slow.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from vedette.matching.stemming import Analyzer
+
+_BASE = 32  # characters per alphabet: at most 32 children per node
+_FIRST = 0x100
+_CACHE_LIMIT = 100_000  # distinct words per slot (a few MB); a flood of new words resets it
+
+
+class Vocabulary:
+    """Numbers each distinct term key; `codes` then gives each number its characters."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+
+    def add(self, keys: Iterable[str]) -> tuple[str, ...]:
+        keys = tuple(keys)
+        for key in keys:
+            self._numbers.setdefault(key, len(self._numbers) + 1)  # 0 is `other`
+        return keys
+
+    def codes(self) -> tuple[int, dict[str, str], str]:
+        """(width, code of each key, code of every other word)."""
+        width = 1
+        while _BASE**width < len(self._numbers) + 1:
+            width += 1
+
+        def code(number: int) -> str:
+            chars = []
+            for position in range(width):
+                number, digit = divmod(number, _BASE)
+                chars.append(chr(_FIRST + position * _BASE + digit))
+            return "".join(chars)
+
+        return width, {key: code(n) for key, n in self._numbers.items()}, code(0)
+
+
+class StreamEncoder:
+    """Turns a field's words into a slot's stream; caches each word's character per slot.
+
+    Safe to share between threads: a cache only grows, and a full one is replaced by a new
+    dict, never cleared under a reader.
+    """
+
+    def __init__(
+        self, analyzer: Analyzer, vocabulary: dict[str, str], other: str, slots: int
+    ) -> None:
+        self._analyzer = analyzer
+        self._vocabulary = vocabulary
+        self._other = other
+        self._caches: list[dict[str, str]] = [{} for _ in range(slots)]
+        self._lock = threading.Lock()
+
+    def encode(self, words: list[str], slot: int) -> str:
+        """One code per word: the warm path is a C-level dict lookup per word."""
+        cache = self._caches[slot]
+        try:
+            return "".join(map(cache.__getitem__, words))
+        except KeyError:
+            cache = self._learn(words, slot)
+            return "".join(map(cache.__getitem__, words))
+
+    def _learn(self, words: list[str], slot: int) -> dict[str, str]:
+        """The slot's cache, holding every word of `words` (computed now if missing)."""
+        with self._lock:
+            cache = self._caches[slot]
+            missing = set(words).difference(cache)
+            if len(cache) + len(missing) > _CACHE_LIMIT:
+                cache = {}
+                missing = set(words)
+            key, codes, other = self._analyzer.word_key, self._vocabulary, self._other
+            cache.update((word, codes.get(key(word, slot), other)) for word in missing)
+            self._caches[slot] = cache
+            return cache
