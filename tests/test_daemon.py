@@ -209,3 +209,22 @@ def test_failing_source_one_notice_one_recovery(
         assert daemon.terminate() == 0
     finally:
         ops.stop()
+
+
+def test_overdue_interval_source_is_crawled_soon_after_start(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer,
+        daemons: list[DaemonProcess]) -> None:
+    publish(site, ["a1"])
+    workspace.setup(sources=[{"name": "wire", "type": "feed", "url": site.url("/feed.xml"),
+                              "schedule": "every 1h"}],
+                    topics=TOPICS, channels={"mail": mail(smtp)},
+                    digests=[{"name": "now", "schedule": "immediate", "channels": ["mail"]}])
+    assert workspace.run("status").returncode == 0  # creates the state file
+    workspace.query("INSERT INTO job_runs (job, last_run) VALUES ('source:wire', "
+                    "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-5 hours'))")
+
+    daemons.append(daemon := DaemonProcess(workspace))
+
+    wait_for(lambda: titles(smtp) == ["a1"], what="the overdue crawl")
+    assert "source:wire is overdue" in daemon.output()
+    assert daemon.terminate() == 0

@@ -43,6 +43,15 @@ def digest_job(name: str) -> str:
     return f"digest:{name}"
 
 
+def _due_since(trigger: Any, last: datetime, now: datetime) -> bool:
+    """Did `trigger` fire (or should it have) between `last` and `now`?"""
+    if isinstance(trigger, IntervalTrigger):
+        # An interval trigger counts from its start date (now), not from the last run.
+        return bool(last + trigger.interval <= now)
+    fire = trigger.get_next_fire_time(None, last)
+    return fire is not None and fire <= now
+
+
 class Daemon:
     def __init__(self, config: Config, log_level: str = "WARNING",
                  watch_interval: float = 2.0) -> None:
@@ -131,7 +140,7 @@ class Daemon:
             if catch_up and existing is None:
                 if last is None and job_id.startswith("digest:"):
                     store.record_job_run(job_id, now)  # from now on, a missed slot is known
-                elif last is None or trigger.get_next_fire_time(None, last) <= now:
+                elif last is None or _due_since(trigger, last, now):
                     next_run = now + CATCH_UP_SPREAD * overdue
                     overdue += 1
                     log.warning("%s is overdue: running it at start", job_id)
