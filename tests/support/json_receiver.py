@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs
+
+from vedette.demo.site import LoopbackServer, QuietHandler
 
 Reply = int | Literal["hang"]
 
@@ -36,11 +37,6 @@ class Received:
         return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8")).items()}
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-    allow_reuse_address = True
-
 
 class JsonReceiver:
     """Records POSTs; `reply` is the status for every path unless `routes` has one for the
@@ -57,12 +53,7 @@ class JsonReceiver:
         self._release = threading.Event()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
@@ -80,7 +71,7 @@ class JsonReceiver:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)

@@ -8,8 +8,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from vedette.demo.site import LoopbackServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,6 @@ class Request:
     """time.monotonic() when the request arrived."""
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 1024
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 class SlackReceiver:
@@ -71,12 +68,7 @@ class SlackReceiver:
         self._stopping = threading.Event()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 arrived = time.monotonic()
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -100,7 +92,7 @@ class SlackReceiver:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)

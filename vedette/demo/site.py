@@ -27,10 +27,21 @@ class Hit:
     host: str
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
+    """A threaded server whose listen backlog keeps up with a crawler (http.server's 5 does not)."""
+
     request_queue_size = 1024
     daemon_threads = True
     allow_reuse_address = True
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, no access log on stderr."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 class LocalSite:
@@ -40,12 +51,7 @@ class LocalSite:
         self._lock = threading.Lock()
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 with site._lock:
                     site.hits.append(Hit(self.path, dict(self.headers.items()),
@@ -66,7 +72,7 @@ class LocalSite:
                 self.end_headers()
                 self.wfile.write(route.body)
 
-        self._server = _Server((host, 0), Handler)
+        self._server = LoopbackServer((host, 0), Handler)
         self.port = self._server.server_address[1]
         self.host = host
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
