@@ -10,8 +10,9 @@ ETag or Last-Modified: every crawl downloads and parses the whole feed.
 The daemon is `python -m vedette --config DIR -v --log-format json run`, a subprocess in its
 own session, with the source on `schedule: "every 1s"` and `extraction_workers` left at its
 default (0 = one process per core, in a forkserver pool). A cycle is one request for
-/feed.xml seen by the server; the run stops after `--cycles` of them (default 200) with
-SIGTERM, and the daemon must exit with status 0.
+/feed.xml seen by the server. After `--cycles` of them (default 200) and once that crawl
+is logged, the daemon gets SIGTERM (between crawls, as an operator's usually lands) and
+must exit with status 0.
 
 Memory: VmRSS from /proc/PID/status of the daemon process, and of the daemon plus every
 descendant (the forkserver, its extraction workers and multiprocessing's resource tracker),
@@ -272,7 +273,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.cycles < 10:
         parser.error("--cycles must be at least 10")
-    checkpoints = sorted({10, args.cycles // 2, args.cycles})
+    checkpoints = sorted({10, max(10, args.cycles // 2), args.cycles})
 
     site = LocalSite().start()
     newsroom = Newsroom(site, args.new_every)
@@ -309,8 +310,7 @@ def main() -> None:
                                          f"(exit status {daemon.returncode}):\n{tail}")
                     time.sleep(0.01)
                 elapsed = time.monotonic() - began
-                # Stop between crawls, as an operator's SIGTERM usually lands with a schedule
-                # that is not every second: wait for the last cycle's crawl to be logged.
+                # Stop between crawls: wait for the last cycle's crawl to be logged.
                 crawls = sum(1 for e in log_entries(log_path)
                              if e.get("message", "").startswith("crawled bench:"))
                 deadline = time.monotonic() + 10
