@@ -70,13 +70,17 @@ async def send_digest(
         preview.write_text(rendered.html, encoding="utf-8")
         return [ChannelOutcome(digest.name, "preview", len(rendered.items), "dry-run",
                                note=f"HTML written to {preview}")]
+    renders: dict[tuple[int, ...], RenderedDigest] = {}
     for name in digest.channels:
         items = store.pending(digest.name, name)
         if not is_due(items, digest):
             outcomes.append(ChannelOutcome(digest.name, name, 0, "nothing"))
             continue
         try:
-            rendered = render_for(config, digest, items, now)
+            key = tuple(item.delivery_id for item in items)
+            if key not in renders:  # channels with the same pending matches share one render
+                renders[key] = render_for(config, digest, items, now)
+            rendered = renders[key]
         except TemplateError as exc:
             # A broken user template fails this channel's send, loudly, and loses nothing.
             message = f"template error: {type(exc).__name__}: {' '.join(str(exc).split())}"

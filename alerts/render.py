@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
@@ -67,6 +67,8 @@ class RenderedDigest:
     delivery_ids: tuple[int, ...]
     timezone: str = "UTC"
     """The digest's timezone: every channel shows times in it."""
+    context: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The shared context the formats were rendered from (built once, reused by channels)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,16 @@ def render_digest(
         items=ordered,
         delivery_ids=delivery_ids,
         timezone=timezone,
+        context=context,
     )
+
+
+def shared_context(digest: RenderedDigest) -> dict[str, Any]:
+    """The context `digest` was rendered from; built anew only for a digest made by hand."""
+    if digest.context is not None:
+        return digest.context
+    return digest_context(digest.digest, group_items(digest.items),
+                          zone=ZoneInfo(digest.timezone), generated_at=digest.generated_at)
 
 
 def batch_id(digest_name: str, delivery_ids: Iterable[int]) -> str:

@@ -16,9 +16,10 @@ network or disk:
 Each channel's timing includes `Channel.create` from its config, since the daemon creates
 the channel for every send. The first (cold) round, which compiles the templates, is
 reported apart; the median and p95 are over the warm repetitions. `+render` adds the median
-render to a channel's median build: `send_digest` renders the digest once per channel, so
-that is what one channel's send costs before the network. Target: under 100 ms per channel
-on the development machine; PASS when the p95 is under it.
+render to a channel's median build: what a digest sent on that channel alone costs before
+the network (`send_digest` shares one render among channels with the same pending
+matches). Target: under 100 ms per channel on the development machine; PASS when the p95
+is under it.
 
 Run from the repository root: python bench/render.py [--matches 500] [--repeat 20]
 """
@@ -235,7 +236,7 @@ def main() -> None:
         print(f"{label:32} {cold[label]:6.1f}ms {median:6.1f}ms {p95:6.1f}ms {with_render:>8} "
               f"{sizes[label] / 1024:6.0f}KB  {verdict}")
     print("\n+render: median render + median build, what one channel's send costs before the "
-          "network\n(send_digest renders the digest once per channel).")
+          "network\n(send_digest renders once and shares it among channels with the same pending matches).")
 
 
 if __name__ == "__main__":

@@ -8,14 +8,13 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from apprise import Apprise, AppriseAsset, NotifyFormat, OverflowMode
 
 from alerts.channels.base import Channel, ChannelConfig, SendResult
-from alerts.render import RenderedDigest, digest_context, group_items
+from alerts.render import RenderedDigest, shared_context
 from vedette.config import schema
 
 log = logging.getLogger(__name__)
@@ -35,12 +34,10 @@ def markdown_escape(text: str) -> str:
 def markdown_digest(digest: RenderedDigest) -> str:
     """The digest as Markdown, built from the context every format shares.
 
-    Times are shown in the timezone of `digest.generated_at`.
+    Times are shown in the digest's timezone.
     """
     md = markdown_escape
-    context = digest_context(digest.digest, group_items(digest.items),
-                             zone=digest.generated_at.tzinfo or UTC,
-                             generated_at=digest.generated_at)
+    context = shared_context(digest)
     lines = [f"Digest {md(context['digest'])} · generated {md(context['generated'])}"]
     if not context["topics"]:
         lines += ["", "Nothing new matched your topics since the last digest."]

@@ -91,8 +91,10 @@ class EmailChannel(Channel):
         message["Message-ID"] = f"<{digest.batch_id}@{domain}>"
         message["List-Id"] = f"Vedette digest {list_name} <{list_name}.vedette.{domain}>"
         message["Auto-Submitted"] = "auto-generated"
-        message.set_content(digest.text)
-        message.add_alternative(digest.html, subtype="html")
+        # base64 is encoded in C; quoted-printable (chosen for long UTF-8 lines) is pure
+        # Python and cost more than rendering the digest itself.
+        message.set_content(digest.text, cte="base64")
+        message.add_alternative(digest.html, subtype="html", cte="base64")
         return message
 
     async def send(self, digest: RenderedDigest) -> SendResult:

@@ -19,7 +19,7 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alerts.render import RenderedDigest, Segment, digest_context, group_items
+from alerts.render import RenderedDigest, Segment, digest_context, group_items, shared_context
 
 MAX_BLOCKS = 50
 """Slack's limit of blocks per message."""
@@ -131,8 +131,11 @@ def digest_zone(digest: RenderedDigest) -> tzinfo:
 def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[dict[str, Any]]:
     """The webhook payloads for `digest`, in order: every article once, each message within
     Slack's limits, headers numbered "(k/n)" when there is more than one."""
-    context = digest_context(digest.digest, group_items(digest.items),
-                             zone=zone or digest_zone(digest), generated_at=digest.generated_at)
+    if zone is None:
+        context = shared_context(digest)
+    else:
+        context = digest_context(digest.digest, group_items(digest.items), zone=zone,
+                                 generated_at=digest.generated_at)
     intro = _context(f"Vedette digest *{clip(context['digest'], 200)}* · "
                      f"{clip(context['generated'], 100)}")
     bodies: list[list[dict[str, Any]]] = []
