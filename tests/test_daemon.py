@@ -155,6 +155,13 @@ def test_config_edits_valid_applied_invalid_reported(
     wait_for(lambda: site.requested("/feed.xml") >= polls + 2, what="a crawl with the new config")
     publish(site, ["a3", "a2", "a1"])
     wait_for(lambda: titles(smtp).count("a3") == 2, what="the new topic matching")
+
+    os.kill(daemon.pid, signal.SIGHUP)
+    wait_for(lambda: "SIGHUP: reloading the config" in daemon.output(), what="SIGHUP handled")
+    wait_for(lambda: daemon.output().count("config reloaded") == 2, what="the forced reload")
+    status = workspace.run("status")
+    assert f"in use by pid {daemon.pid}" in status.stdout
+    assert "source=wire" in status.stdout and "next run=" in status.stdout
     assert daemon.terminate() == 0
 
 

@@ -25,12 +25,12 @@ def status(config: Config, out: Output) -> int:
             next_run = upcoming.isoformat(timespec="seconds") if upcoming else "-"
             run = store.last_run(source.name)
             if run is None:
-                rows.append((source.name, "never", "", "", "", next_run, ""))
+                rows.append((source.name, "never", "", "", "", "", next_run, ""))
                 continue
             rows.append((source.name, run.started_at.isoformat(timespec="seconds"), run.status,
-                         run.new_articles, run.matches, next_run, run.last_error or ""))
-        out.table("Sources", ["source", "last run", "outcome", "new", "matches", "next run",
-                              "last error"], rows)
+                         run.items, run.new_articles, run.matches, next_run, run.last_error or ""))
+        out.table("Sources", ["source", "last run", "outcome", "items", "new", "matches",
+                              "next run", "last error"], rows)
         rows = []
         for digest in config.digests:
             for channel in digest.channels:
