@@ -63,7 +63,7 @@ CASES = {
         {"alerts.yaml": GOOD["alerts.yaml"].replace("[archive]", "[archiv]")},
         "alerts.yaml:8: digests[0].channels[0]: no channel named 'archiv' (did you mean 'archive'?)"),
     "topic without terms": ({"keywords.yaml": "topics:\n  - name: Empty\n"},
-                            "keywords.yaml:2: topics[0]: a topic needs at least one term"),
+                            "keywords.yaml:2: topics[0]: a topic needs a `query`, or at least one term"),
     "bad timezone": ({"settings.yaml": "settings:\n  timezone: Mars/Olympus\n"},
                      "settings.yaml:2: settings.timezone: 'Mars/Olympus' is not a timezone"),
     "yaml python tag": ({"settings.yaml": "settings: !!python/object/apply:os.system ['id']\n"},

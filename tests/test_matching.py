@@ -39,10 +39,10 @@ def highlighted(snippet: Snippet) -> list[str]:
 
 def test_case_table_is_well_formed() -> None:
     ids = [case["id"] for case in CASES]
-    assert len(ids) >= 80
+    assert len(ids) >= 150
     assert len(ids) == len(set(ids)), "case ids must be unique"
     allowed = {"id", "topic", "title", "summary", "body", "language", "expected", "terms",
-               "fields"}
+               "fields", "highlights"}
     for case in CASES:
         assert set(case) <= allowed, case["id"]
         assert isinstance(case["expected"], bool), case["id"]
@@ -61,6 +61,8 @@ def test_case(case: dict[str, Any]) -> None:
         assert list(match.terms) == case["terms"]
     if "fields" in case:
         assert list(match.fields) == case["fields"]
+    if "highlights" in case:
+        assert highlighted(match.snippet) == case["highlights"]
     # Whatever the case, the snippet shows the article's own characters around a real hit.
     source = getattr(article(case), match.snippet.field)
     assert match.snippet.highlights

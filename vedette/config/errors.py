@@ -8,17 +8,21 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the configuration, printed as `FILE:LINE: key.path: message`."""
+    """One thing wrong with the configuration, printed as `FILE:LINE: key.path: message`
+    (`FILE:LINE:COLUMN:` when the problem is inside a value, e.g. a query's syntax)."""
 
     file: Path | None
     line: int | None
     key: str
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
         where = str(self.file) if self.file else "config"
         if self.line:
             where = f"{where}:{self.line}"
+            if self.column:
+                where = f"{where}:{self.column}"
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 

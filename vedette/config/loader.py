@@ -94,7 +94,13 @@ def load_config(
             if error["type"] == "union_tag_invalid":
                 key_path = (*key_path, "type")
             file, line = locate(key_path)
-            problems.append(Problem(file, line, _dotted(key_path), _describe(error, key_path)))
+            column = None
+            if error["type"] == "syntax" and isinstance(error.get("input"), str):
+                spot = _position(owner, key_path, error["input"], error["ctx"]["offset"])
+                if spot is not None:
+                    line, column = spot
+            problems.append(Problem(file, line, _dotted(key_path), _describe(error, key_path),
+                                    column))
         raise ConfigError(problems) from None
 
     for key_path, message in _cross_check(config):
@@ -159,6 +165,14 @@ def _resolve_paths(config: schema.Config, folder: Path) -> schema.Config:
     return config.model_copy(update={"settings": settings, "channels": channels})
 
 
+def _position(
+    owner: dict[str, YamlDocument], key_path: KeyPath, value: str, offset: int
+) -> tuple[int, int] | None:
+    if not key_path or key_path[0] not in owner:
+        return None
+    return owner[str(key_path[0])].position_in(key_path, value, offset)
+
+
 def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     """Map a pydantic error location onto the YAML: drop union tags that are not keys."""
     path: list[str | int] = []
@@ -190,7 +204,7 @@ def _describe(error: Any, key_path: KeyPath) -> str:
         return "`type:` is missing"
     secret = any(word in str(part).lower() for part in key_path for word in _SECRET_WORDS)
     given = error.get("input")
-    if not secret and isinstance(given, str | int | float) and kind not in ("value_error",):
+    if not secret and isinstance(given, str | int | float) and kind not in ("value_error", "syntax"):
         message += f" (found {given!r})"
     return message
 

@@ -15,34 +15,26 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AnyHttpUrl,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     SecretStr,
-    WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from vedette import __version__
+from vedette.config.base import SLUG as _SLUG
+from vedette.config.base import Model
+from vedette.config.topics import TermSpec as TermSpec  # re-exported
+from vedette.config.topics import Topic
 from vedette.config.types import (
     ByteSize,
     Duration,
     Schedule,
     ScheduleField,
     TimeZoneName,
-    slugify,
 )
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DEFAULT_SOURCE_SCHEDULE = "every 30m"
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
 
 
 class Health(Model):
@@ -131,60 +123,6 @@ class FeedSource(SourceBase):
 
 
 Source = Annotated[FeedSource, Field(discriminator="type")]
-
-
-class TermSpec(Model):
-    term: str
-    """The words to look for."""
-    exact: bool = False
-    """Match verbatim and case-sensitively (acronyms, names): also written as `=HIMARS`."""
-
-    @field_validator("term")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a term cannot be empty")
-        return value.strip()
-
-
-def _term(value: Any) -> Any:
-    if isinstance(value, str):
-        if value.startswith("="):
-            return {"term": value[1:], "exact": True}
-        return {"term": value}
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return {"term": str(value)}
-    return value
-
-
-Term = Annotated[TermSpec, BeforeValidator(_term), WithJsonSchema({"anyOf": [
-    {"type": "string", "description": "words to look for; '=WORD' matches verbatim"},
-    {"type": "object", "additionalProperties": False, "required": ["term"],
-     "properties": {"term": {"type": "string"}, "exact": {"type": "boolean"}}},
-]})]
-
-
-class Topic(Model):
-    name: str
-    """Shown in digests."""
-    id: str = ""
-    """Stable identifier; defaults to the slug of `name`. Keep it when renaming a topic."""
-    any: list[Term] = []
-    """At least one of these must occur."""
-    all: list[Term] = []
-    """Each of these must occur too."""
-    none: list[Term] = []
-    """Any of these vetoes the match."""
-
-    @model_validator(mode="after")
-    def _needs_terms(self) -> Topic:
-        if not self.any and not self.all:
-            raise ValueError("a topic needs at least one term in `any` or `all`")
-        if not self.id:
-            object.__setattr__(self, "id", slugify(self.name))
-        elif not _SLUG.match(self.id):
-            raise ValueError(f"id {self.id!r} is not a slug (lowercase letters, digits and '-')")
-        return self
 
 
 def _address(value: str) -> str:

@@ -6,6 +6,10 @@ hit always starts and ends on word boundaries, and matching costs one pass over 
 text whatever the number of terms. A pattern's value says which terms it stands for in
 which slot, because the same key can mean different things in different slots (an
 exact "drone" and the English stem "drone").
+
+Terms with a wildcard word (`drone*`) cannot be a fixed pattern: they are kept aside as
+a sequence of elements (a prefix, or the codes a plain word may take per slot) and
+checked only where a word of the text starts with one of their prefixes.
 """
 
 from __future__ import annotations
@@ -13,33 +17,47 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ahocorasick
 
-from vedette.config.schema import TermSpec, Topic
+from vedette.config.schema import Topic
 from vedette.matching.encoding import Vocabulary
-from vedette.matching.languages import EXACT, SLOT, languages_for_script
+from vedette.matching.languages import EXACT, LANGUAGES, SLOT, languages_for_script
+from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term
+from vedette.matching.rules import Ref, positive_refs, topic_rule
 from vedette.matching.stemming import Analyzer
-from vedette.matching.tokens import exact_form, folded_form, script_of, tokenize
+from vedette.matching.tokens import exact_form, folded_form, script_of, term_words
 
 log = logging.getLogger(__name__)
 
 PatternValue = tuple[int, dict[int, tuple[int, ...]]]
 """(number of words, {slot: term ids}) stored in the automaton for each pattern."""
 
+Element = int | dict[int, frozenset[str]]
+"""One word of a wildcard term: a prefix id, or the codes a plain word may have per slot."""
+
 
 @dataclass(frozen=True)
 class TopicPlan:
-    """One topic reduced to term ids: what the boolean decision needs."""
+    """One topic reduced to term ids: what the decision needs."""
 
     index: int
     topic: Topic
-    any: tuple[int, ...]
-    all: tuple[int, ...]
-    none: tuple[int, ...]
-    positive: tuple[tuple[int, str], ...]
-    """(term id, term as written) of the any then all terms, in config order."""
+    rule: object
+    """The topic's rule tree (see `rules`), with `Ref` leaves."""
+    positive: tuple[Ref, ...]
+    """The refs a match can report (outside any NOT), in the order written."""
+
+
+@dataclass(frozen=True)
+class WildTerm:
+    term: int
+    elements: tuple[Element, ...]
+    slots: tuple[int, ...]
+    """The slots the plain words were compiled for (EXACT for an exact term)."""
+    anchor: int
+    """Index of the first prefix element: hits are looked for from there."""
 
 
 @dataclass(frozen=True)
@@ -55,76 +73,169 @@ class Compiled:
     """The code of every key some term uses."""
     other: str
     """The code of every other word."""
+    forced: tuple[str, ...] = ()
+    """Languages some topic asks for (`languages:`): every article is scanned in them."""
+    wild_terms: tuple[WildTerm, ...] = ()
+    folded_prefixes: dict[str, int] = field(default_factory=dict)
+    exact_prefixes: dict[str, int] = field(default_factory=dict)
+    """Prefix → prefix id, compared with a word's folded (or exact) form."""
+    wild_by_prefix: tuple[tuple[int, ...], ...] = ()
+    """For each prefix id, the wildcard terms anchored on it."""
 
     @property
     def empty(self) -> bool:
         """Nothing can ever match (no topics, or only terms without words)."""
-        return self.automaton.kind != ahocorasick.AHOCORASICK
+        return not self.has_patterns and not self.wild_terms
+
+    @property
+    def has_patterns(self) -> bool:
+        return self.automaton.kind == ahocorasick.AHOCORASICK
+
+
+class _Builder:
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.term_ids: dict[tuple[str, bool, tuple[str, ...]], int] = {}
+        self.patterns: dict[tuple[str, ...], dict[int, set[int]]] = defaultdict(
+            lambda: defaultdict(set))
+        self.topics_of_term: list[set[int]] = []
+        self.vocabulary = Vocabulary()
+        self.wild: list[tuple[int, list[Element | tuple[str, str]], tuple[int, ...]]] = []
+        self.prefixes: dict[tuple[str, str], int] = {}
+
+    def ref(self, term: Term, topic_index: int, hint: tuple[str, ...]) -> Ref:
+        words = term_words(term.text)
+        langs = () if term.exact else _term_languages(words, hint)
+        key = (term.text, term.exact, langs)
+        if key not in self.term_ids:
+            self.term_ids[key] = len(self.term_ids)
+            self.topics_of_term.append(set())
+            self._add(words, term, self.term_ids[key], langs)
+        found = self.term_ids[key]
+        self.topics_of_term[found].add(topic_index)
+        return Ref(found, term.text)
+
+    def _add(
+        self, words: list[tuple[str, bool]], term: Term, term_id: int, langs: tuple[str, ...]
+    ) -> None:
+        if not words:
+            # "—" or "++": nothing a word-based matcher can find; say so instead of guessing.
+            log.warning("term %r has no letters or digits and will never match", term.text)
+            return
+        plain = [word for word, _ in words]
+        if any(wildcard for _, wildcard in words):
+            self._add_wild(words, term, term_id, langs)
+        elif term.exact:
+            self.patterns[self.vocabulary.add(exact_form(w) for w in plain)][EXACT].add(term_id)
+        else:
+            for lang in langs:
+                for keys in self.analyzer.term_keys(plain, lang):
+                    self.patterns[self.vocabulary.add(keys)][SLOT[lang]].add(term_id)
+
+    def _add_wild(
+        self, words: list[tuple[str, bool]], term: Term, term_id: int, langs: tuple[str, ...]
+    ) -> None:
+        kind = "exact" if term.exact else "folded"
+        slots = (EXACT,) if term.exact else tuple(SLOT[lang] for lang in langs)
+        elements: list[Element | tuple[str, str]] = []
+        for word, wildcard in words:
+            if wildcard:
+                form = exact_form(word) if term.exact else folded_form(word)
+                elements.append((kind, form))
+                continue
+            keys: dict[int, set[str]] = defaultdict(set)
+            if term.exact:
+                keys[EXACT].add(exact_form(word))
+            else:
+                for lang in langs:
+                    for (key,) in self.analyzer.term_keys([word], lang):
+                        keys[SLOT[lang]].add(key)
+            for slot_keys in keys.values():
+                self.vocabulary.add(slot_keys)
+            elements.append({slot: frozenset(k) for slot, k in keys.items()})
+        self.wild.append((term_id, elements, slots))
+
+    def finish(self, plans: list[TopicPlan], forced: set[str]) -> Compiled:
+        width, codes, other = self.vocabulary.codes()
+        automaton = ahocorasick.Automaton()
+        for pattern, by_slot in self.patterns.items():
+            value: PatternValue = (len(pattern),
+                                   {s: tuple(sorted(ids)) for s, ids in by_slot.items()})
+            automaton.add_word("".join(map(codes.__getitem__, pattern)), value)
+        if self.patterns:
+            automaton.make_automaton()
+        prefixes: dict[tuple[str, str], int] = {}
+        wild_terms: list[WildTerm] = []
+        for term_id, raw, slots in self.wild:
+            elements: list[Element] = []
+            for element in raw:
+                if isinstance(element, tuple):
+                    elements.append(prefixes.setdefault(element, len(prefixes)))
+                else:
+                    elements.append({slot: frozenset(codes[k] for k in keys)
+                                     for slot, keys in element.items()})
+            anchor = next(i for i, e in enumerate(elements) if isinstance(e, int))
+            wild_terms.append(WildTerm(term_id, tuple(elements), slots, anchor))
+        by_prefix: list[list[int]] = [[] for _ in prefixes]
+        for index, wild in enumerate(wild_terms):
+            by_prefix[_as_prefix(wild.elements[wild.anchor])].append(index)
+        log.debug("compiled %d topics, %d terms into %d patterns and %d wildcard terms",
+                  len(plans), len(self.term_ids), len(self.patterns), len(wild_terms))
+        return Compiled(
+            automaton=automaton,
+            plans=tuple(plans),
+            topics_of_term=tuple(tuple(sorted(t)) for t in self.topics_of_term),
+            has_exact=any(exact for _, exact, _ in self.term_ids),
+            width=width,
+            vocabulary=codes,
+            other=other,
+            forced=tuple(lang for lang in LANGUAGES if lang in forced),
+            wild_terms=tuple(wild_terms),
+            folded_prefixes={p: i for (kind, p), i in prefixes.items() if kind == "folded"},
+            exact_prefixes={p: i for (kind, p), i in prefixes.items() if kind == "exact"},
+            wild_by_prefix=tuple(tuple(ids) for ids in by_prefix),
+        )
+
+
+def _as_prefix(element: Element) -> int:
+    assert isinstance(element, int)
+    return element
 
 
 def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
-    term_ids: dict[tuple[str, bool], int] = {}
-    patterns: dict[tuple[str, ...], dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    topics_of_term: list[set[int]] = []
-    vocabulary = Vocabulary()
-
-    def term_id(spec: TermSpec, topic_index: int) -> int:
-        key = (spec.term, spec.exact)
-        if key not in term_ids:
-            term_ids[key] = len(term_ids)
-            topics_of_term.append(set())
-            _add_patterns(spec, term_ids[key], analyzer, vocabulary, patterns)
-        found = term_ids[key]
-        topics_of_term[found].add(topic_index)
-        return found
-
+    builder = _Builder(analyzer)
     plans = []
+    forced: set[str] = set()
     for index, topic in enumerate(topics):
-        any_ids = tuple(term_id(spec, index) for spec in topic.any)
-        all_ids = tuple(term_id(spec, index) for spec in topic.all)
-        none_ids = tuple(term_id(spec, index) for spec in topic.none)
-        positive = tuple(
-            zip(any_ids + all_ids, [s.term for s in (*topic.any, *topic.all)], strict=True)
-        )
-        plans.append(TopicPlan(index, topic, any_ids, all_ids, none_ids, positive))
-
-    width, codes, other = vocabulary.codes()
-    automaton = ahocorasick.Automaton()
-    for pattern, by_slot in patterns.items():
-        value: PatternValue = (len(pattern), {s: tuple(sorted(ids)) for s, ids in by_slot.items()})
-        automaton.add_word("".join(map(codes.__getitem__, pattern)), value)
-    if patterns:
-        automaton.make_automaton()
-    log.debug("compiled %d topics, %d terms into %d patterns",
-              len(plans), len(term_ids), len(patterns))
-    return Compiled(
-        automaton=automaton,
-        plans=tuple(plans),
-        topics_of_term=tuple(tuple(sorted(t)) for t in topics_of_term),
-        has_exact=any(exact for _, exact in term_ids),
-        width=width,
-        vocabulary=codes,
-        other=other,
-    )
+        hint = tuple(topic.languages)
+        forced.update(hint)
+        rule = _compile_rule(topic_rule(topic), builder, index, hint)
+        plans.append(TopicPlan(index, topic, rule, tuple(positive_refs(rule))))
+    return builder.finish(plans, forced)
 
 
-def _add_patterns(
-    spec: TermSpec,
-    term: int,
-    analyzer: Analyzer,
-    vocabulary: Vocabulary,
-    patterns: dict[tuple[str, ...], dict[int, set[int]]],
-) -> None:
-    words = tokenize(spec.term)
-    if not words:
-        # "—" or "++": nothing a word-based matcher can find; say so instead of guessing.
-        log.warning("term %r has no letters or digits and will never match", spec.term)
-        return
-    if spec.exact:
-        patterns[vocabulary.add(exact_form(w) for w in words)][EXACT].add(term)
-        return
-    scripts = {script_of(folded_form(w)) for w in words} - {"none"}
+def _compile_rule(node: object, builder: _Builder, topic: int, hint: tuple[str, ...]) -> object:
+    match node:
+        case Term():
+            return builder.ref(node, topic, hint)
+        case AllOf(children):
+            return AllOf(tuple(_compile_rule(c, builder, topic, hint) for c in children))
+        case AnyOf(children):
+            return AnyOf(tuple(_compile_rule(c, builder, topic, hint) for c in children))
+        case Not(child):
+            return Not(_compile_rule(child, builder, topic, hint))
+        case InField(name, child):
+            return InField(name, _compile_rule(child, builder, topic, hint))
+        case Near(left, right, distance):
+            return Near(_compile_rule(left, builder, topic, hint),
+                        _compile_rule(right, builder, topic, hint), distance)
+    raise TypeError(node)  # pragma: no cover
+
+
+def _term_languages(words: list[tuple[str, bool]], hint: tuple[str, ...]) -> tuple[str, ...]:
+    """The languages a term is compiled for: those of its script, narrowed by the topic's
+    `languages:` when that leaves any (a Latin name in a Ukrainian topic keeps English)."""
+    scripts = {script_of(folded_form(word)) for word, _ in words} - {"none"}
     langs = sorted({lang for s in scripts or {"none"} for lang in languages_for_script(s)})
-    for lang in langs:
-        for keys in analyzer.term_keys(words, lang):
-            patterns[vocabulary.add(keys)][SLOT[lang]].add(term)
+    narrowed = [lang for lang in langs if lang in hint]
+    return tuple(narrowed or langs)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable
 
 from vedette.matching.stemming import Analyzer
+from vedette.matching.tokens import exact_form, folded_form
 
 _BASE = 32  # characters per alphabet: at most 32 children per node
 _FIRST = 0x100
@@ -89,3 +90,45 @@ class StreamEncoder:
             cache.update((word, codes.get(key(word, slot), other)) for word in missing)
             self._caches[slot] = cache
             return cache
+
+
+class PrefixMarker:
+    """For each word, the ids of the wildcard prefixes it starts with (usually none).
+
+    Cached per word like the stream codes; words shorter than every prefix are cheap.
+    """
+
+    def __init__(self, folded: dict[str, int], exact: dict[str, int]) -> None:
+        self._folded = folded
+        self._exact = exact
+        sizes = [len(p) for p in (*folded, *exact)]
+        self._shortest = min(sizes, default=0)
+        self._longest = max(sizes, default=0)
+        self._cache: dict[str, tuple[int, ...]] = {}
+        self._lock = threading.Lock()
+
+    def marks(self, words: list[str]) -> list[tuple[int, ...]]:
+        cache = self._cache
+        try:
+            return list(map(cache.__getitem__, words))
+        except KeyError:
+            with self._lock:
+                cache = self._cache
+                missing = set(words).difference(cache)
+                if len(cache) + len(missing) > _CACHE_LIMIT:
+                    cache, missing = {}, set(words)
+                cache.update((word, self._word_marks(word)) for word in missing)
+                self._cache = cache
+            return list(map(cache.__getitem__, words))
+
+    def _word_marks(self, word: str) -> tuple[int, ...]:
+        found: list[int] = []
+        for table, form in ((self._folded, folded_form), (self._exact, exact_form)):
+            if not table:
+                continue
+            text = form(word)
+            for size in range(self._shortest, min(len(text), self._longest) + 1):
+                prefix = table.get(text[:size])
+                if prefix is not None:
+                    found.append(prefix)
+        return tuple(found)

@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import itertools
+from collections.abc import Sequence
 
 from vedette.config.schema import Topic
-from vedette.matching.compiler import Compiled, TopicPlan, compile_topics
-from vedette.matching.encoding import StreamEncoder
+from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_topics
+from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.models import FIELDS, ArticleText, TopicMatch
+from vedette.matching.rules import Hit, Hits, evidence, holds
 from vedette.matching.snippet import make_snippet
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import scripts_in, split_words, word_offsets
 
-Hit = tuple[int, int, int]
-"""(field index, start, end): where one term occurred, in the field's original characters."""
+Found = set[tuple[int, int, int]]
+"""(term, first word, last word) hits in one field."""
 
 
-def topic_matches(plan: TopicPlan, hit_terms: Collection[int]) -> bool:
-    """The one place that decides whether a topic matches, given the terms that occurred."""
-    if plan.any and not any(term in hit_terms for term in plan.any):
-        return False
-    if not all(term in hit_terms for term in plan.all):
-        return False
-    return not any(term in hit_terms for term in plan.none)
+def topic_matches(plan: TopicPlan, hits: Hits) -> bool:
+    """The one place that decides whether a topic matches, given where its terms occurred."""
+    return holds(plan.rule, hits)
 
 
 class Matcher:
     """All topics compiled once; `match` finds every topic an article matches.
 
     Build a new Matcher when the topics change (compiling is the costly part); matching
-    does not change it, apart from a cache of word keys that is safe to share.
+    does not change it, apart from caches of word keys that are safe to share.
     """
 
     def __init__(self, topics: Sequence[Topic]) -> None:
@@ -40,13 +38,14 @@ class Matcher:
         self._encoder = StreamEncoder(
             self._analyzer, compiled.vocabulary, compiled.other, len(SLOT) + 1
         )
+        self._marker = PrefixMarker(compiled.folded_prefixes, compiled.exact_prefixes)
 
     def match(self, article: ArticleText) -> list[TopicMatch]:
         """Every topic the article matches, in config order."""
         if self._compiled.empty:
             return []
         texts = (article.title or "", article.summary or "", article.body or "")
-        langs = article_languages(article.language, texts)
+        langs = article_languages(article.language, texts, self._compiled.forced)
         hits: dict[int, list[Hit]] = {}
         for index, text in enumerate(texts):
             if text:
@@ -67,38 +66,52 @@ class Matcher:
         words = parts[1::2]
         if not words:
             return
+        compiled = self._compiled
         slots = [SLOT[lang] for lang in field_languages(langs, scripts_in(text))]
-        if self._compiled.has_exact:
+        if compiled.has_exact:
             slots.insert(0, EXACT)
-        automaton, width = self._compiled.automaton, self._compiled.width
-        found: set[tuple[int, int, int]] = set()  # (term, first word, last word)
+        automaton, width = compiled.automaton, compiled.width
+        found: Found = set()
+        streams: dict[int, str] = {}
         for slot in slots:
+            stream = streams[slot] = self._encoder.encode(words, slot)
+            if not compiled.has_patterns:
+                continue
             # `width` characters per word: a hit ending at position p ends on word p // width.
-            for end, (size, by_slot) in automaton.iter(self._encoder.encode(words, slot)):
+            for end, (size, by_slot) in automaton.iter(stream):
                 terms = by_slot.get(slot)
                 if terms:
                     last = end // width
                     found.update((term, last - size + 1, last) for term in terms)
+        if compiled.wild_terms:
+            self._scan_wild(words, streams, found)
         if found:
             offsets = word_offsets(parts, {i for _, first, last in found
                                            for i in (2 * first + 1, 2 * last + 2)})
             for term, first, last in sorted(found):
                 hits.setdefault(term, []).append(
-                    (field, offsets[2 * first + 1], offsets[2 * last + 2])
+                    (field, first, last, offsets[2 * first + 1], offsets[2 * last + 2])
                 )
 
-    def _report(
-        self, plan: TopicPlan, hits: dict[int, list[Hit]], texts: tuple[str, str, str]
-    ) -> TopicMatch:
-        terms: list[str] = []
+    def _scan_wild(self, words: list[str], streams: dict[int, str], found: Found) -> None:
+        """Wildcard terms, checked only at the words that start with one of their prefixes."""
+        marks = self._marker.marks(words)
+        compiled = self._compiled
+        for position in itertools.compress(range(len(words)), marks):
+            for prefix in marks[position]:
+                for index in compiled.wild_by_prefix[prefix]:
+                    wild = compiled.wild_terms[index]
+                    start = position - wild.anchor
+                    if _wild_fits(wild, start, marks, streams, compiled.width):
+                        found.add((wild.term, start, start + len(wild.elements) - 1))
+
+    def _report(self, plan: TopicPlan, hits: Hits, texts: tuple[str, str, str]) -> TopicMatch:
+        shown = evidence(plan.rule, hits)
+        used = {term for term, _, _, _ in shown}
+        terms = list(dict.fromkeys(ref.written for ref in plan.positive if ref.term in used))
         spans: dict[int, list[tuple[int, int]]] = {}
-        for term, written in plan.positive:
-            if term not in hits:
-                continue
-            if written not in terms:
-                terms.append(written)
-            for field, start, end in hits[term]:
-                spans.setdefault(field, []).append((start, end))
+        for _, field, start, end in shown:
+            spans.setdefault(field, []).append((start, end))
         # The body's sentence says most about the story; the title is the last resort.
         field = max(spans)
         return TopicMatch(
@@ -108,3 +121,26 @@ class Matcher:
             fields=tuple(FIELDS[i] for i in sorted(spans)),
             snippet=make_snippet(FIELDS[field], texts[field], spans[field]),
         )
+
+
+def _wild_fits(
+    wild: WildTerm, start: int, marks: list[tuple[int, ...]], streams: dict[int, str], width: int
+) -> bool:
+    """Whether every element of a wildcard term agrees with the words from `start` on:
+    prefixes by their marks, plain words by their code in one slot the term was compiled for."""
+    if start < 0 or start + len(wild.elements) > len(marks):
+        return False
+    for element, mark in zip(wild.elements, marks[start:], strict=False):
+        if isinstance(element, int) and element not in mark:
+            return False
+    plain = [(offset, e) for offset, e in enumerate(wild.elements) if not isinstance(e, int)]
+    if not plain:
+        return True
+    for slot in wild.slots:
+        stream = streams.get(slot)
+        if stream is not None and all(
+            stream[(start + offset) * width:(start + offset + 1) * width] in codes.get(slot, ())
+            for offset, codes in plain
+        ):
+            return True
+    return False

@@ -33,13 +33,16 @@ def languages_for_script(script: Script) -> tuple[str, ...]:
     return tuple(lang for lang in LANGUAGES if SCRIPT[lang] == script)
 
 
-def article_languages(language: str | None, texts: Iterable[str]) -> tuple[str, ...]:
+def article_languages(
+    language: str | None, texts: Iterable[str], forced: Iterable[str] = ()
+) -> tuple[str, ...]:
     """The languages to scan an article in.
 
     English stemming always runs on Latin words: English names and terms turn up in every
     language's defense news. Lithuanian/Polish are added when the article says so (or,
     without a language, when their letters appear). Cyrillic words are Ukrainian or Russian:
-    a known language picks one, otherwise both run, as neither can be ruled out.
+    a known language picks one, otherwise both run, as neither can be ruled out. `forced`
+    languages (a topic's `languages:`) always run.
     """
     code = (language or "").strip().lower()[:2] or None
     texts = tuple(texts)
@@ -52,7 +55,8 @@ def article_languages(language: str | None, texts: Iterable[str]) -> tuple[str, 
         langs.append("uk")
     if code != "uk":
         langs.append("ru")
-    return tuple(langs)
+    langs.extend(lang for lang in forced if lang not in langs)
+    return tuple(lang for lang in LANGUAGES if lang in langs)
 
 
 def field_languages(langs: tuple[str, ...], scripts: frozenset[Script]) -> tuple[str, ...]:

@@ -113,3 +113,39 @@ def scripts_in(text: str) -> frozenset[Script]:
     if _CYRILLIC.search(text):
         found.add("cyrl")
     return frozenset(found)
+
+
+MIN_WILDCARD = 3
+"""Characters a wildcard word needs before its '*': "dr*" would match half of any text."""
+
+
+class TermError(ValueError):
+    """A term that cannot be matched as written; `offset` is where in the term."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+def term_words(term: str) -> list[tuple[str, bool]]:
+    """A term's words as written, each with whether it ends in the wildcard '*'.
+
+    "long-range drone*" → [("long", False), ("range", False), ("drone", True)]. A '*'
+    anywhere but at the end of a word of at least MIN_WILDCARD characters is a TermError.
+    """
+    words: list[tuple[str, bool]] = []
+    ends: set[int] = set()
+    for found in TOKEN_RE.finditer(term):
+        wildcard = term.startswith("*", found.end())
+        if wildcard:
+            if len(found.group()) < MIN_WILDCARD:
+                raise TermError(
+                    f"a wildcard needs at least {MIN_WILDCARD} letters before '*'", found.end())
+            ends.add(found.end())
+        words.append((found.group(), wildcard))
+    for star in (m.start() for m in re.finditer(r"\*", term)):
+        if star not in ends:
+            raise TermError("'*' only ends a word (drone* matches drones, droning …); "
+                            "it cannot start or split one", star)
+    return words

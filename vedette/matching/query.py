@@ -1,0 +1,333 @@
+"""The `query:` language of topics: parsing it into a tree, with column-precise errors.
+
+    "joint production" AND (Ukraine OR Lithuania) NOT film
+    "long-range" NEAR/5 (drone OR UAV)
+    title:"joint venture" OR =HIMARS OR drone*
+
+Precedence, loosest first: OR, then AND / NOT (`A NOT B` is `A AND NOT B`), then NEAR/n,
+then field scope (`title:`) and parentheses. Operators are written in capitals; two terms
+with nothing between them are an error rather than a guess (phrase or AND?).
+
+The parser knows nothing of stemming or matching: it yields `Term` leaves holding the text
+as written, and the compiler turns those into term ids.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Union
+
+from vedette.matching.models import FIELDS
+from vedette.matching.tokens import TermError, term_words
+
+MAX_NEAR = 100  # words; a wider window is no longer "near" and costs time on long pages
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be parsed; `offset` is the 0-based position of the problem."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    """The words as written, without quotes or the '=' of exact terms."""
+    exact: bool = False
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class Near:
+    left: Node
+    right: Node
+    distance: int
+    """At most this many words between the two sides, in either order."""
+
+
+@dataclass(frozen=True)
+class InField:
+    field: str
+    child: Node
+
+
+Node = Union[Term, AllOf, AnyOf, Not, Near, InField]  # noqa: UP007 (used at runtime)
+
+_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
+_CLOSING = frozenset(_QUOTES.values())
+_SPECIAL = frozenset("()") | set(_QUOTES) | _CLOSING
+_FIELD = re.compile(r"([A-Za-z]+):(?=\S)")
+_NEAR = re.compile(r"NEAR(?:/(\S*))?$")
+_OPERATOR_WORDS = {"and": "AND", "or": "OR", "not": "NOT"}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "(", ")", "AND", "OR", "NOT", "NEAR", "FIELD", "TERM", "END"
+    offset: int
+    value: str = ""
+    number: int = 0
+    exact: bool = False
+    bare: bool = False
+
+
+def parse(query: str) -> Node:
+    """The tree of `query`, or QuerySyntaxError saying what is wrong and where."""
+    tokens = _lex(query)
+    if tokens[0].kind == "END":
+        raise QuerySyntaxError("the query is empty", 0)
+    parser = _Parser(tokens, query)
+    tree = parser.expression()
+    end = parser.peek()
+    if end.kind == ")":
+        raise QuerySyntaxError("')' without a matching '('", end.offset)
+    if end.kind != "END":  # pragma: no cover - every other token continues an expression
+        raise QuerySyntaxError(f"unexpected {end.kind}", end.offset)
+    if matches_nothing_needed(tree):
+        raise QuerySyntaxError(
+            "the query matches articles that contain none of its terms; "
+            "add a term that must occur (e.g. drone NOT film)", 0)
+    return tree
+
+
+def matches_nothing_needed(node: Node) -> bool:
+    """True when `node` holds for an article without any of its terms (e.g. `NOT film`)."""
+    match node:
+        case Term():
+            return False
+        case AllOf(children):
+            return all(map(matches_nothing_needed, children))
+        case AnyOf(children):
+            return any(map(matches_nothing_needed, children))
+        case Not(child):
+            return not matches_nothing_needed(child)
+        case InField(_, child):
+            return matches_nothing_needed(child)
+        case Near():
+            return False
+    raise TypeError(node)  # pragma: no cover
+
+
+def terms_of(node: Node) -> list[Term]:
+    """Every term leaf, in the order written."""
+    match node:
+        case Term():
+            return [node]
+        case AllOf(children) | AnyOf(children):
+            return [t for child in children for t in terms_of(child)]
+        case Not(child) | InField(_, child):
+            return terms_of(child)
+        case Near(left, right, _):
+            return terms_of(left) + terms_of(right)
+    raise TypeError(node)  # pragma: no cover
+
+
+def _lex(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position, size = 0, len(query)
+    while position < size:
+        char = query[position]
+        if char.isspace():
+            position += 1
+        elif char in "()":
+            tokens.append(_Token(char, position))
+            position += 1
+        elif char in _CLOSING and char not in _QUOTES:
+            raise QuerySyntaxError(f"closing quote {char} without an opening one", position)
+        elif (field := _FIELD.match(query, position)) is not None:
+            name = field.group(1)
+            if name.lower() not in FIELDS:
+                close = difflib.get_close_matches(name.lower(), FIELDS, n=1)
+                hint = f"did you mean {close[0]}:? " if close else ""
+                raise QuerySyntaxError(
+                    f"unknown field {name!r} ({hint}fields: {', '.join(FIELDS)})", position)
+            tokens.append(_Token("FIELD", position, name.lower()))
+            position = field.end()
+        else:
+            token, position = _lex_term(query, position)
+            tokens.append(token)
+    tokens.append(_Token("END", size))
+    return tokens
+
+
+def _lex_term(query: str, start: int) -> tuple[_Token, int]:
+    position, exact = start, False
+    if query[position] == "=":
+        exact = True
+        position += 1
+        if position == len(query) or query[position].isspace():
+            raise QuerySyntaxError("'=' must be followed by a term: =HIMARS", start)
+    if query[position] in _QUOTES:
+        closing = _QUOTES[query[position]]
+        end = query.find(closing, position + 1)
+        if closing == "\u201c" and end < 0:  # „…” is written both ways
+            end = query.find("\u201d", position + 1)
+        if end < 0:
+            raise QuerySyntaxError("this quote is never closed", position)
+        text, bare, after = query[position + 1:end], False, end + 1
+    else:
+        end = position
+        while end < len(query) and not query[end].isspace() and query[end] not in _SPECIAL:
+            end += 1
+        text, bare, after = query[position:end], True, end
+        if not exact:
+            operator = _operator(text, start)
+            if operator is not None:
+                return operator, after
+    _check_term(text, position + (0 if bare else 1))
+    return _Token("TERM", start, text.strip(), exact=exact, bare=bare and not exact), after
+
+
+def _operator(word: str, offset: int) -> _Token | None:
+    if word in ("AND", "OR", "NOT"):
+        return _Token(word, offset)
+    near = _NEAR.match(word)
+    if near is None:
+        return None
+    if not (near.group(1) or "").isdigit():
+        raise QuerySyntaxError(
+            "write NEAR/n, n being the most words allowed between the two sides: "
+            "drone NEAR/5 attack", offset)
+    number = int(near.group(1))
+    if number > MAX_NEAR:
+        raise QuerySyntaxError(f"NEAR/{number} is too wide (at most NEAR/{MAX_NEAR})", offset)
+    return _Token("NEAR", offset, number=number)
+
+
+def _check_term(text: str, offset: int) -> None:
+    if not text.strip():
+        raise QuerySyntaxError("empty phrase", max(0, offset - 1))
+    try:
+        words = term_words(text)
+    except TermError as exc:
+        raise QuerySyntaxError(exc.message, offset + exc.offset) from None
+    if not words:
+        raise QuerySyntaxError(f"{text!r} has no letters or digits to match", offset)
+
+
+class _Parser:
+    def __init__(self, tokens: list[_Token], query: str) -> None:
+        self._tokens = tokens
+        self._query = query
+        self._index = 0
+
+    def peek(self) -> _Token:
+        return self._tokens[self._index]
+
+    def _next(self) -> _Token:
+        token = self._tokens[self._index]
+        self._index += 1
+        return token
+
+    def expression(self) -> Node:
+        children = [self._and()]
+        while self.peek().kind == "OR":
+            self._next()
+            children.append(self._and())
+        return children[0] if len(children) == 1 else AnyOf(tuple(children))
+
+    def _and(self) -> Node:
+        children = [self._unary()]
+        while True:
+            token = self.peek()
+            if token.kind == "AND":
+                self._next()
+                children.append(self._unary())
+            elif token.kind == "NOT":
+                self._next()
+                children.append(Not(self._near()))
+            elif token.kind in ("TERM", "(", "FIELD"):
+                raise QuerySyntaxError(_missing_operator(token), token.offset)
+            else:
+                return children[0] if len(children) == 1 else AllOf(tuple(children))
+
+    def _unary(self) -> Node:
+        if self.peek().kind == "NOT":
+            self._next()
+            return Not(self._unary())
+        return self._near()
+
+    def _near(self) -> Node:
+        left_at = self.peek().offset
+        node = self._primary()
+        while self.peek().kind == "NEAR":
+            near = self._next()
+            right_at = self.peek().offset
+            right = self._primary()
+            for side, offset in ((node, left_at), (right, right_at)):
+                if not positional(side):
+                    raise QuerySyntaxError(
+                        "NEAR joins words, phrases or (… OR …) groups; "
+                        "AND and NOT cannot be inside it", offset)
+            node = Near(node, right, near.number)
+        return node
+
+    def _primary(self) -> Node:
+        token = self._next()
+        if token.kind == "TERM":
+            return Term(token.value, token.exact, token.offset)
+        if token.kind == "FIELD":
+            if self.peek().kind not in ("TERM", "(", "FIELD"):
+                raise QuerySyntaxError(f"expected a term after '{token.value}:'",
+                                       self.peek().offset)
+            return InField(token.value, self._primary())
+        if token.kind == "(":
+            if self.peek().kind == ")":
+                raise QuerySyntaxError("empty parentheses", token.offset)
+            inner = self.expression()
+            closing = self._next()
+            if closing.kind != ")":
+                opened = " ".join(self._query[token.offset:token.offset + 16].split())
+                raise QuerySyntaxError(f"missing ')' for the '(' of {opened!r}", closing.offset)
+            return inner
+        if token.kind == "END":
+            raise QuerySyntaxError("the query ends where a term was expected", token.offset)
+        if token.kind == ")":
+            raise QuerySyntaxError("expected a term before ')'", token.offset)
+        raise QuerySyntaxError(f"expected a term, found {_describe(token)}", token.offset)
+
+
+def positional(node: Node) -> bool:
+    """Whether `node` has word positions (what NEAR compares): no AND or NOT inside."""
+    match node:
+        case Term() | Near():
+            return True
+        case AnyOf(children):
+            return all(map(positional, children))
+        case InField(_, child):
+            return positional(child)
+    return False
+
+
+def _describe(token: _Token) -> str:
+    return "NEAR/n" if token.kind == "NEAR" else token.kind
+
+
+def _missing_operator(token: _Token) -> str:
+    capital = _OPERATOR_WORDS.get(token.value.lower()) if token.bare else None
+    if capital is None and token.bare and token.value.lower().startswith("near/"):
+        capital = token.value.upper()
+    if capital:
+        return f"operators are written in capitals: {capital}"
+    return ("two terms with no operator between them: put a phrase in quotes "
+            "(\"joint production\") or join the terms with AND, OR or NEAR/n")

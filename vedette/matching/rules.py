@@ -1,0 +1,162 @@
+"""A topic's rule as a tree, and deciding it from the term hits found in an article.
+
+Both ways of writing a topic end up here: `any` / `all` / `none` lists become
+`AnyOf(any) AND all… AND NOT AnyOf(none)`, and a `query:` is parsed as written; when a
+topic has both, both must hold. The compiler swaps each `Term` leaf for a `Ref` to a term
+id, so deciding a topic is a walk over a small tree with set lookups at the leaves.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vedette.matching.models import FIELDS
+from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term, parse
+
+Hit = tuple[int, int, int, int, int]
+"""(field index, first word, last word, start, end): one occurrence of a term; words are
+counted within the field, [start, end) are offsets into the field's original text."""
+Hits = Mapping[int, Sequence[Hit]]
+Evidence = tuple[int, int, int, int]
+"""(term id, field index, start, end): a hit that helped the topic match."""
+Occurrence = tuple[int, int, int, tuple[Evidence, ...]]
+"""(field, first word, last word, the hits inside): where a NEAR side occurs."""
+
+EVERY_FIELD = (1 << len(FIELDS)) - 1
+_MAX_PAIRS = 1_000  # NEAR occurrences kept per node: enough to show, bounded on hostile text
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A compiled term: its id in the automaton, and the text shown in digests."""
+
+    term: int
+    written: str
+
+
+def topic_rule(topic: Any) -> Any:
+    """The topic's rule with `Term` leaves (`topic` is a config `Topic`)."""
+    parts: list[Any] = []
+    if topic.query:
+        parts.append(parse(topic.query))
+    if topic.any:
+        parts.append(_any_of([Term(spec.term, spec.exact) for spec in topic.any]))
+    parts.extend(Term(spec.term, spec.exact) for spec in topic.all)
+    if topic.none:
+        parts.append(Not(_any_of([Term(spec.term, spec.exact) for spec in topic.none])))
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+def _any_of(terms: list[Term]) -> Any:
+    return terms[0] if len(terms) == 1 else AnyOf(tuple(terms))
+
+
+def positive_refs(node: Any) -> Iterator[Ref]:
+    """The refs outside any NOT, in the order written: the terms a match can report."""
+    match node:
+        case Ref():
+            yield node
+        case AllOf(children) | AnyOf(children):
+            for child in children:
+                yield from positive_refs(child)
+        case InField(_, child):
+            yield from positive_refs(child)
+        case Near(left, right, _):
+            yield from positive_refs(left)
+            yield from positive_refs(right)
+
+
+def field_bit(name: str) -> int:
+    return 1 << FIELDS.index(name)
+
+
+def holds(node: Any, hits: Hits, fields: int = EVERY_FIELD) -> bool:
+    """Whether the rule `node` holds, given where its terms occurred."""
+    match node:
+        case Ref(term):
+            found = hits.get(term)
+            if not found:
+                return False
+            return fields == EVERY_FIELD or any(fields >> hit[0] & 1 for hit in found)
+        case AllOf(children):
+            return all(holds(child, hits, fields) for child in children)
+        case AnyOf(children):
+            return any(holds(child, hits, fields) for child in children)
+        case Not(child):
+            return not holds(child, hits, fields)
+        case InField(name, child):
+            return holds(child, hits, fields & field_bit(name))
+        case Near():
+            return bool(occurrences(node, hits, fields, limit=1))
+    raise TypeError(node)  # pragma: no cover
+
+
+def evidence(node: Any, hits: Hits, fields: int = EVERY_FIELD) -> list[Evidence]:
+    """The hits that make a holding rule hold: every hit of a matched term, and for NEAR
+    only the pairs that are near each other."""
+    match node:
+        case Ref(term):
+            return [(term, hit[0], hit[3], hit[4]) for hit in hits.get(term, ())
+                    if fields >> hit[0] & 1]
+        case AllOf(children) | AnyOf(children):
+            return [e for child in children if holds(child, hits, fields)
+                    for e in evidence(child, hits, fields)]
+        case Not():
+            return []
+        case InField(name, child):
+            return evidence(child, hits, fields & field_bit(name))
+        case Near():
+            return [e for occurrence in occurrences(node, hits, fields) for e in occurrence[3]]
+    raise TypeError(node)  # pragma: no cover
+
+
+def occurrences(
+    node: Any, hits: Hits, fields: int, limit: int = _MAX_PAIRS
+) -> list[Occurrence]:
+    """Where a positional rule (a term, an OR of them, a NEAR) occurs."""
+    match node:
+        case Ref(term):
+            return [(hit[0], hit[1], hit[2], ((term, hit[0], hit[3], hit[4]),))
+                    for hit in hits.get(term, ()) if fields >> hit[0] & 1]
+        case AnyOf(children):
+            return [o for child in children for o in occurrences(child, hits, fields, limit)]
+        case InField(name, child):
+            return occurrences(child, hits, fields & field_bit(name), limit)
+        case Near(left, right, distance):
+            return _near(occurrences(left, hits, fields), occurrences(right, hits, fields),
+                         distance, limit)
+    raise TypeError(node)  # pragma: no cover - the parser allows nothing else in NEAR
+
+
+def _near(
+    lefts: list[Occurrence], rights: list[Occurrence], distance: int, limit: int
+) -> list[Occurrence]:
+    """Pairs of a left and a right occurrence in one field, apart (not overlapping), with
+    at most `distance` words between them, in either order."""
+    if not lefts or not rights:
+        return []
+    rights = sorted(rights)
+    starts = [(o[0], o[1]) for o in rights]
+    widest = max(o[2] - o[1] for o in rights)
+    found: list[Occurrence] = []
+    for field, first, last, parts in lefts:
+        index = bisect.bisect_left(starts, (field, first - distance - 1 - widest))
+        while index < len(rights):
+            r_field, r_first, r_last, r_parts = rights[index]
+            index += 1
+            if r_field != field or r_first > last + distance + 1:
+                break
+            if r_first > last:
+                gap = r_first - last - 1
+            elif r_last < first:
+                gap = first - r_last - 1
+            else:
+                continue  # overlapping: the same words cannot be both sides
+            if gap <= distance:
+                found.append((field, min(first, r_first), max(last, r_last), parts + r_parts))
+                if len(found) >= limit:
+                    return found
+    return found
