@@ -25,8 +25,10 @@ def check(config: Config, out: Output) -> int:
          format_duration(s.max_age))
         for s in config.sources
     ])
-    out.table("Topics", ["name", "id", "any", "all", "none"], [
-        (t.name, t.id, _terms(t.any), _terms(t.all), _terms(t.none)) for t in config.topics
+    out.table("Topics", ["name", "id", "query", "any", "all", "none", "languages"], [
+        (t.name, t.id, " ".join((t.query or "").split()), _terms(t.any), _terms(t.all),
+         _terms(t.none), ", ".join(t.languages))
+        for t in config.topics
     ])
     out.table("Channels", ["name", "type", "target"], [
         (name, channel.type, _target(channel)) for name, channel in config.channels.items()

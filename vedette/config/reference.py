@@ -41,6 +41,10 @@ files. With the YAML language server (VS Code's YAML extension, Neovim, Helix, â
 file, or map `config/*.yaml` to the schema in the editor's settings; unknown keys and
 wrong types are then flagged as you type, and keys complete with their descriptions.
 
+**Writing topics.** [matching.md](matching.md) explains the `query:` language (AND, OR,
+NOT, NEAR/n, `title:`, `drone*`, `=HIMARS`), how words and inflections match, and the
+`languages:` hint.
+
 **Tuning a topic.** `vedette test-topic NAME [--days 30]` runs a topic as it is written
 now over the articles stored in the last days (their text is kept for
 `settings.keep_text`) and shows how many match, which terms hit, and sample sentences.

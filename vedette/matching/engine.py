@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 
 from vedette.config.schema import Topic
@@ -13,7 +14,7 @@ from vedette.matching.models import FIELDS, ArticleText, TopicMatch
 from vedette.matching.rules import Hit, Hits, evidence, holds
 from vedette.matching.snippet import make_snippet
 from vedette.matching.stemming import Analyzer
-from vedette.matching.tokens import scripts_in, split_words, word_offsets
+from vedette.matching.tokens import scripts_in
 
 Found = set[tuple[int, int, int]]
 """(term, first word, last word) hits in one field."""
@@ -21,6 +22,13 @@ Found = set[tuple[int, int, int]]
 
 def topic_matches(plan: TopicPlan, hits: Hits) -> bool:
     """The one place that decides whether a topic matches, given where its terms occurred."""
+    if plan.flat is not None:
+        any_terms, all_terms, none_terms = plan.flat
+        return (
+            (not any_terms or any(term in hits for term in any_terms))
+            and all(term in hits for term in all_terms)
+            and not any(term in hits for term in none_terms)
+        )
     return holds(plan.rule, hits)
 
 
@@ -62,9 +70,8 @@ class Matcher:
     def _scan(
         self, field: int, text: str, langs: tuple[str, ...], hits: dict[int, list[Hit]]
     ) -> None:
-        parts = split_words(text)
-        words = parts[1::2]
-        if not words:
+        chunks = text.split()
+        if not chunks:
             return
         compiled = self._compiled
         slots = [SLOT[lang] for lang in field_languages(langs, scripts_in(text))]
@@ -74,7 +81,7 @@ class Matcher:
         found: Found = set()
         streams: dict[int, str] = {}
         for slot in slots:
-            stream = streams[slot] = self._encoder.encode(words, slot)
+            stream = streams[slot] = self._encoder.encode(chunks, slot)
             if not compiled.has_patterns:
                 continue
             # `width` characters per word: a hit ending at position p ends on word p // width.
@@ -84,13 +91,16 @@ class Matcher:
                     last = end // width
                     found.update((term, last - size + 1, last) for term in terms)
         if compiled.wild_terms:
+            layouts = self._encoder.layouts(chunks)
+            words = [word for layout in layouts for word, _, _ in layout]
             self._scan_wild(words, streams, found)
         if found:
-            offsets = word_offsets(parts, {i for _, first, last in found
-                                           for i in (2 * first + 1, 2 * last + 2)})
+            locator = _Locator(text, chunks, self._encoder.codes(slots[0]), width, self._encoder)
+            spans = {i: locator.span(i) for i in sorted({i for _, first, last in found
+                                                         for i in (first, last)})}
             for term, first, last in sorted(found):
                 hits.setdefault(term, []).append(
-                    (field, first, last, offsets[2 * first + 1], offsets[2 * last + 2])
+                    (field, first, last, spans[first][0], spans[last][1])
                 )
 
     def _scan_wild(self, words: list[str], streams: dict[int, str], found: Found) -> None:
@@ -106,7 +116,11 @@ class Matcher:
                         found.add((wild.term, start, start + len(wild.elements) - 1))
 
     def _report(self, plan: TopicPlan, hits: Hits, texts: tuple[str, str, str]) -> TopicMatch:
-        shown = evidence(plan.rule, hits)
+        if plan.flat is not None:
+            shown = [(term, hit[0], hit[3], hit[4]) for term in (*plan.flat[0], *plan.flat[1])
+                     if term in hits for hit in hits[term]]
+        else:
+            shown = evidence(plan.rule, hits)
         used = {term for term, _, _, _ in shown}
         terms = list(dict.fromkeys(ref.written for ref in plan.positive if ref.term in used))
         spans: dict[int, list[tuple[int, int]]] = {}
@@ -144,3 +158,62 @@ def _wild_fits(
         ):
             return True
     return False
+
+
+# White space longer than one character between two chunks: paragraph breaks, mostly, a
+# few per text. (Written \s\s+: sre scans for it several times faster than \s{2,}.)
+_LONG_SPACE = re.compile(r"\s\s+")
+
+
+class _Locator:
+    """Offsets in a field's text of words counted across its chunks.
+
+    Asked for word indexes in increasing order, it walks a cursor through the chunks with
+    C-level sums over slices (the words before a chunk are its codes' length ÷ width), so
+    only the text up to the last hit is measured and no per-chunk list is built. Were every
+    gap one character, chunk c would start at (length of the chunks before) + c; each
+    longer run of white space shifts the chunks after it.
+    """
+
+    def __init__(
+        self, text: str, chunks: list[str], codes: dict[str, str], width: int,
+        encoder: StreamEncoder,
+    ) -> None:
+        self._chunks = chunks
+        self._code_of = codes.__getitem__
+        self._width = width
+        self._layout = encoder.layout
+        self._chunk = self._codes = self._chars = 0  # the cursor: chunks before it, …
+        self._extra = len(text) - len(text.lstrip())  # …and white space beyond single gaps
+        single = sum(map(len, chunks)) + len(chunks) - 1 + self._extra == len(text)
+        self._runs = [] if single else [
+            run.span() for run in _LONG_SPACE.finditer(text, self._extra)]
+        self._run = 0
+
+    def span(self, index: int) -> tuple[int, int]:
+        """[start, end) of word `index`; indexes must not decrease between calls."""
+        target = index * self._width
+        chunks, code_of = self._chunks, self._code_of
+        step = 1
+        while True:
+            step = max(1, (target - self._codes) // self._width)
+            while True:
+                segment = chunks[self._chunk:self._chunk + step]
+                codes = sum(map(len, map(code_of, segment)))
+                if self._codes + codes <= target or step == 1:
+                    break
+                step //= 2
+            if self._codes + codes > target:
+                break  # the cursor's chunk holds the word
+            self._chunk += step
+            self._codes += codes
+            self._chars += sum(map(len, segment))
+        start = self._chars + self._chunk + self._extra
+        while self._run < len(self._runs) and self._runs[self._run][0] < start:
+            run_start, run_end = self._runs[self._run]
+            self._extra += run_end - run_start - 1
+            start += run_end - run_start - 1
+            self._run += 1
+        _, word_start, word_end = self._layout(chunks[self._chunk])[
+            index - self._codes // self._width]
+        return start + word_start, start + word_end

@@ -11,13 +11,14 @@ MAX_CHARS = 300
 _ELLIPSIS = "…"
 _LEAD = 80  # characters of context kept before the first hit when a sentence is cut
 _SNAP = 25  # how far a cut may move to land between words instead of inside one
-_LOOK_BACK = (160, 400)  # look for a sentence start this far back first: most are shorter
 _REACH = 2000  # how far to look for a sentence's ends: a page without punctuation stays cheap
 
 # A sentence ends at . ! ? … (plus closing quotes or brackets) before white space, or at a
 # line or paragraph break. "3.5" and "example.com" do not end one: no white space follows.
 _BOUNDARY = re.compile("([.!?…]+)[\"'”’»)\\]]*(?=\\s|$)|[\n\r\u2028\u2029]")
-_WORD_BEFORE = re.compile(r"(\w+)$")
+_STOPS = ".!?…"
+_BREAKS = "\n\r\u2028\u2029"
+_ENDERS = _STOPS + _BREAKS
 # Abbreviations that usually do not end a sentence (a single letter, "U.S." or "J.", too).
 _ABBREVIATIONS = frozenset((
     "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "cpl",
@@ -25,6 +26,7 @@ _ABBREVIATIONS = frozenset((
     "inc", "ltd", "co", "corp", "dept", "fig", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec", "ген", "полк", "див", "пор", "ст",
 ))
+_LONGEST = 1 + max(map(len, _ABBREVIATIONS))
 
 
 def make_snippet(field: str, text: str, spans: Iterable[tuple[int, int]]) -> Snippet:
@@ -66,18 +68,23 @@ def _sentence(text: str, hit_start: int, hit_end: int) -> tuple[int, int]:
 
 
 def _sentence_start(text: str, hit_start: int) -> int:
-    # Look back a little first: a long text with many hits must not be rescanned
-    # thousands of characters per hit.
-    # The last boundary found in a short reach is the last one in any longer reach too.
-    for reach in (*_LOOK_BACK, _REACH):
-        low = max(0, hit_start - reach)
-        start = None
-        for boundary in _BOUNDARY.finditer(text, low, hit_start):
-            if not (boundary.group(1) and _is_abbreviation(text, boundary)):
-                start = boundary.end()
-        if start is not None or low == 0:
-            return start if start is not None else low
-    return low
+    # Walk back from the hit over candidate sentence ends, found with rfind (C-level, one
+    # call per end character): a long text with many hits is never rescanned.
+    low = max(0, hit_start - _REACH)
+    position = hit_start
+    while True:
+        cut = max([text.rfind(char, low, position) for char in _ENDERS])
+        if cut < 0:
+            return low
+        if text[cut] in _BREAKS:
+            return cut + 1
+        run = cut
+        while run > low and text[run - 1] in _STOPS:
+            run -= 1
+        boundary = _BOUNDARY.match(text, run, hit_start)
+        if boundary is not None and boundary.group(1) and not _is_abbreviation(text, boundary):
+            return boundary.end()
+        position = run
 
 
 def _sentence_end(text: str, hit_end: int) -> int:
@@ -93,10 +100,16 @@ def _sentence_end(text: str, hit_end: int) -> int:
 def _is_abbreviation(text: str, boundary: re.Match[str]) -> bool:
     if boundary.group(1) != ".":
         return False
-    word = _WORD_BEFORE.search(text, max(0, boundary.start() - 12), boundary.start())
-    if word is None:
+    end = boundary.start()
+    if end >= _LONGEST and text[end - _LONGEST:end].isalnum():
+        return False  # a word longer than any abbreviation: the common case
+    start = end
+    while start > 0 and end - start < _LONGEST and (text[start - 1].isalnum()
+                                                     or text[start - 1] == "_"):
+        start -= 1
+    before = text[start:end]
+    if not before:
         return False
-    before = word.group(1)
     return (len(before) == 1 and before.isalpha()) or before.casefold() in _ABBREVIATIONS
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from typing import Literal
 
 Script = Literal["latn", "cyrl", "none"]
@@ -29,12 +28,6 @@ _APOSTROPHES = "'\u2019\u2018\u02bc`\uff07"
 # free of backtracking on hostile input.
 _RUN = f"[^\\W\\d]+(?:[{_INWORD}]+[^\\W\\d]+)*[{_INWORD}]*"
 TOKEN_RE = re.compile(f"{_RUN}(?:[{_APOSTROPHES}]{_RUN})*|\\d+")
-_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
-# The same pattern for texts without any in-word mark (nearly all): the optional mark
-# groups cost a third of the tokenising time although they can never match there.
-_PLAIN_RUN = "[^\\W\\d]+"
-_SPLIT_PLAIN_RE = re.compile(f"({_PLAIN_RUN}(?:[{_APOSTROPHES}]{_PLAIN_RUN})*|\\d+)")
-_HAS_INWORD = re.compile(f"[{_INWORD}]")
 
 # Invisible or decorative characters dropped from the normalised word, and every apostrophe
 # variant mapped to "'" (the form pymorphy3's Ukrainian dictionary uses).
@@ -54,30 +47,17 @@ def tokenize(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
-def split_words(text: str) -> list[str]:
-    """`text` cut into [gap, word, gap, word, …, gap]: the words are `parts[1::2]`.
+Layout = tuple[tuple[str, int, int], ...]
+"""The words of a chunk of text, each with its [start, end) inside the chunk."""
 
-    One regex pass gives the words, and their offsets can be computed later from the
-    part lengths, only for the texts that hit (most texts never need them).
+
+def chunk_layout(chunk: str) -> Layout:
+    """The words of one white-space separated chunk ("drones,", "F-16s", "—").
+
+    Words never contain white space, so the words of a text are exactly the words of its
+    `str.split()` chunks, in order.
     """
-    if _HAS_INWORD.search(text):
-        return _SPLIT_RE.split(text)
-    return _SPLIT_PLAIN_RE.split(text)
-
-
-def word_offsets(parts: list[str], wanted: Iterable[int]) -> dict[int, int]:
-    """Offsets from `split_words` parts: word i spans [offsets[2*i+1], offsets[2*i+2]).
-
-    Only the `wanted` indexes are computed, each from the last by summing the part lengths
-    between them (C-level work, however long the text).
-    """
-    offsets: dict[int, int] = {}
-    done = total = 0
-    for index in sorted(wanted):
-        total += sum(map(len, parts[done:index]))
-        offsets[index] = total
-        done = index
-    return offsets
+    return tuple((m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(chunk))
 
 
 def exact_form(word: str) -> str:
