@@ -27,12 +27,23 @@ def test_test_topic_runs_the_rule_as_written_now(workspace: Workspace, site: Loc
     loose = workspace.run("test-topic", "Rockets")
     workspace.write("keywords.yaml", {"topics": [{"name": "Rockets", "any": ["=HIMARS"]}]})
     exact = workspace.run("test-topic", "rockets", "--days", "1")
+    workspace.write("keywords.yaml", {"topics": [
+        {"name": "Rockets", "query": "(himars OR rocket*) NEAR/2 launcher* NOT poet"}]})
+    query = workspace.run("test-topic", "Rockets")
+    workspace.write("keywords.yaml", {"topics": [
+        {"name": "Rockets", "query": "himars NEAR/2 (launcher OR"}]})
+    broken = workspace.run("test-topic", "Rockets")
     missing = workspace.run("test-topic", "Nope")
 
     assert loose.returncode == 0, loose.stderr
     assert "2 of 3 articles" in loose.stdout
     assert exact.returncode == 0 and "1 of 3 articles" in exact.stdout
     assert "**HIMARS**" in exact.stdout and "poetry" not in exact.stdout
+    assert query.returncode == 0 and "1 of 3 articles" in query.stdout, query.stdout
+    assert "**HIMARS** **launchers**" in query.stdout
+    assert "terms that hit: himars (1), launcher* (1)" in query.stdout
+    assert broken.returncode == 2
+    assert "keywords.yaml:3:" in broken.stderr and "missing ')'" in broken.stderr
     assert missing.returncode == 2 and "no topic named 'Nope'" in missing.stderr
 
 

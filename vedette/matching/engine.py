@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Sequence
@@ -194,17 +195,20 @@ class _Locator:
         """[start, end) of word `index`; indexes must not decrease between calls."""
         target = index * self._width
         chunks, code_of = self._chunks, self._code_of
-        step = 1
         while True:
-            step = max(1, (target - self._codes) // self._width)
-            while True:
-                segment = chunks[self._chunk:self._chunk + step]
-                codes = sum(map(len, map(code_of, segment)))
-                if self._codes + codes <= target or step == 1:
+            deficit = target - self._codes
+            # Most chunks hold one word: guess that the word's chunk is `deficit` chunks on.
+            step = max(1, deficit // self._width)
+            segment = chunks[self._chunk:self._chunk + step]
+            codes = sum(map(len, map(code_of, segment)))
+            if codes > deficit:
+                # The word's chunk is inside the segment (a chunk of several words before
+                # it): find it exactly, once.
+                before = list(itertools.accumulate(map(len, map(code_of, segment))))
+                step = bisect.bisect_right(before, deficit)
+                if not step:
                     break
-                step //= 2
-            if self._codes + codes > target:
-                break  # the cursor's chunk holds the word
+                segment, codes = segment[:step], before[step - 1]
             self._chunk += step
             self._codes += codes
             self._chars += sum(map(len, segment))
