@@ -43,7 +43,7 @@ def test_test_topic_runs_the_rule_as_written_now(workspace: Workspace, site: Loc
     assert "**HIMARS** **launchers**" in query.stdout
     assert "terms that hit: himars (1), launcher* (1)" in query.stdout
     assert broken.returncode == 2
-    assert "keywords.yaml:3:" in broken.stderr and "missing ')'" in broken.stderr
+    assert "keywords.yaml:3:36: topics[0].query: the query ends where a term was expected" in broken.stderr
     assert missing.returncode == 2 and "no topic named 'Nope'" in missing.stderr
 
 
