@@ -275,3 +275,47 @@ def test_ten_thousand_terms_give_the_same_result_as_the_relevant_ones() -> None:
     expected = [small.match(text) for text in texts]
     assert [len(found) for found in expected] == [3, 2, 0]
     assert [big.match(text) for text in texts] == expected
+
+
+def test_results_do_not_change_when_the_word_caches_fill_and_reset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A long-running daemon meets more distinct words than the caches hold: a full cache is
+    # replaced in the middle of an article, and offsets, snippets and hits must not notice.
+    topics = [
+        topic("Drones", any=["long-range drone", "далекобійні дрони", "drone*"]),
+        topic("Near", query='"joint production" NEAR/4 (Ukraine OR Україна) OR =HIMARS'),
+    ]
+    rng = random.Random(5)
+    texts = []
+    for n in range(60):
+        noise = " ".join(_random_word(rng, string.ascii_lowercase) + rng.choice([",", "", "."])
+                         for _ in range(rng.randint(5, 40)))
+        texts.append(ArticleText(
+            title=f"Story {n}: long-range drones",
+            body=f"{noise}\n\nUkraine and  joint production — HIMARS.  {noise} "
+                 f"Україна: далекобійних дронів {n}. droneshield {noise}",
+        ))
+    expected = [Matcher(topics).match(text) for text in texts]
+    for limit in (20, 50, 90, 200):
+        monkeypatch.setattr("vedette.matching.encoding._CACHE_LIMIT", limit)
+        small_caches = Matcher(topics)
+        assert [small_caches.match(text) for text in texts] == expected, limit
+    assert all(len(found) == 2 for found in expected)
+
+
+def test_chunk_layouts_survive_a_reset_caused_by_another_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vedette.matching.encoding import StreamEncoder
+    from vedette.matching.stemming import Analyzer
+
+    monkeypatch.setattr("vedette.matching.encoding._CACHE_LIMIT", 4)
+    encoder = StreamEncoder(Analyzer(), {"drone": "a"}, "b", 3)
+    latin = ["drone,", "strike", "F-16s"]
+    stream, codes = encoder.encode(latin, 1)
+    # Cyrillic words fill the shared layouts in slot 2, whose own cache was empty.
+    encoder.encode(["дрон", "удар", "ракета", "завод"], 2)
+    assert stream == "abbbb" and codes["F-16s"] == "bbb"
+    assert [encoder.layout(chunk) for chunk in latin] == [
+        (("drone", 0, 5),), (("strike", 0, 6),), (("F", 0, 1), ("16", 2, 4), ("s", 4, 5))]

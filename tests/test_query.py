@@ -100,6 +100,8 @@ def test_query_trees(query: str, tree: str) -> None:
     ('"\u2014"', "has no letters or digits", 2),
     ("OR drone", "expected a term, found OR", 1),
     ("drone AND AND uav", "expected a term, found AND", 11),
+    ("(" * 60 + "drone" + ")" * 60, "nested more than 50 levels deep", 51),
+    ("NOT " * 60 + "drone", "nested more than 50 levels deep", 201),
 ])
 def test_query_errors_say_what_and_where(query: str, message: str, column: int) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
@@ -199,6 +201,12 @@ def test_near_over_thousands_of_occurrences_stays_bounded() -> None:
     (match,) = matcher.match(ArticleText(title="x", body=text))
     assert match.terms == ("drone", "attack")
     assert len(match.snippet.text) <= 300
+
+
+def test_a_long_flat_query_parses() -> None:
+    query = " OR ".join(f"word{n}" for n in range(20_000))
+    tree = parse(query)
+    assert isinstance(tree, AnyOf) and len(tree.children) == 20_000
 
 
 def test_wildcard_over_a_flood_of_distinct_words() -> None:

@@ -77,23 +77,21 @@ class StreamEncoder:
         self._layouts: dict[str, Layout] = {}
         self._lock = threading.Lock()
 
-    def encode(self, chunks: list[str], slot: int) -> str:
-        """The codes of every word of `chunks`: the warm path is a C-level dict lookup per
-        chunk."""
+    def encode(self, chunks: list[str], slot: int) -> tuple[str, dict[str, str]]:
+        """The codes of every word of `chunks` (the warm path is a C-level dict lookup per
+        chunk), and the chunk → codes dict used, which holds every one of `chunks` (the
+        slot's cache may be replaced by the next call, when it is full)."""
         cache = self._caches[slot]
         try:
-            return "".join(map(cache.__getitem__, chunks))
+            return "".join(map(cache.__getitem__, chunks)), cache
         except KeyError:
             cache = self._learn(chunks, slot)
-            return "".join(map(cache.__getitem__, chunks))
-
-    def codes(self, slot: int) -> dict[str, str]:
-        """The slot's cache: chunk → codes (holding every chunk encoded in that slot)."""
-        return self._caches[slot]
+            return "".join(map(cache.__getitem__, chunks)), cache
 
     def layout(self, chunk: str) -> Layout:
-        """The words of one chunk already encoded, with their [start, end) inside it."""
-        return self._layouts[chunk]
+        """The words of one chunk, with their [start, end) inside it."""
+        found = self._layouts.get(chunk)
+        return found if found is not None else chunk_layout(chunk)
 
     def layouts(self, chunks: list[str]) -> list[Layout]:
         """Each chunk's words with their [start, end) inside it."""

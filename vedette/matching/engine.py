@@ -81,8 +81,12 @@ class Matcher:
         automaton, width = compiled.automaton, compiled.width
         found: Found = set()
         streams: dict[int, str] = {}
+        codes: dict[str, str] = {}
         for slot in slots:
-            stream = streams[slot] = self._encoder.encode(chunks, slot)
+            stream, known = self._encoder.encode(chunks, slot)
+            streams[slot] = stream
+            if slot == slots[0]:
+                codes = known
             if not compiled.has_patterns:
                 continue
             # `width` characters per word: a hit ending at position p ends on word p // width.
@@ -96,7 +100,7 @@ class Matcher:
             words = [word for layout in layouts for word, _, _ in layout]
             self._scan_wild(words, streams, found)
         if found:
-            locator = _Locator(text, chunks, self._encoder.codes(slots[0]), width, self._encoder)
+            locator = _Locator(text, chunks, codes, width, self._encoder)
             spans = {i: locator.span(i) for i in sorted({i for _, first, last in found
                                                          for i in (first, last)})}
             for term, first, last in sorted(found):

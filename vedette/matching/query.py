@@ -23,6 +23,7 @@ from vedette.matching.models import FIELDS
 from vedette.matching.tokens import TermError, term_words
 
 MAX_NEAR = 100  # words; a wider window is no longer "near" and costs time on long pages
+MAX_DEPTH = 50  # nested groups, NOTs and field scopes: far beyond any real rule
 
 
 class QuerySyntaxError(ValueError):
@@ -230,6 +231,13 @@ class _Parser:
         self._tokens = tokens
         self._query = query
         self._index = 0
+        self._depth = 0
+
+    def _deeper(self, token: _Token) -> None:
+        # Bounded so that a pathological query is a config error, not a RecursionError.
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"nested more than {MAX_DEPTH} levels deep", token.offset)
 
     def peek(self) -> _Token:
         return self._tokens[self._index]
@@ -263,8 +271,10 @@ class _Parser:
 
     def _unary(self) -> Node:
         if self.peek().kind == "NOT":
-            self._next()
-            return Not(self._unary())
+            self._deeper(self._next())
+            node = Not(self._unary())
+            self._depth -= 1
+            return node
         return self._near()
 
     def _near(self) -> Node:
@@ -290,11 +300,16 @@ class _Parser:
             if self.peek().kind not in ("TERM", "(", "FIELD"):
                 raise QuerySyntaxError(f"expected a term after '{token.value}:'",
                                        self.peek().offset)
-            return InField(token.value, self._primary())
+            self._deeper(token)
+            scoped = InField(token.value, self._primary())
+            self._depth -= 1
+            return scoped
         if token.kind == "(":
             if self.peek().kind == ")":
                 raise QuerySyntaxError("empty parentheses", token.offset)
+            self._deeper(token)
             inner = self.expression()
+            self._depth -= 1
             closing = self._next()
             if closing.kind != ")":
                 opened = " ".join(self._query[token.offset:token.offset + 16].split())
