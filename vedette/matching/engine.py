@@ -12,7 +12,7 @@ from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_top
 from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.models import FIELDS, ArticleText, TopicMatch
-from vedette.matching.rules import Hit, Hits, evidence, holds
+from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
 from vedette.matching.snippet import make_snippet
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import scripts_in
@@ -56,20 +56,42 @@ class Matcher:
         texts = (article.title or "", article.summary or "", article.body or "")
         langs = article_languages(article.language, texts, self._compiled.forced)
         hits: dict[int, list[Hit]] = {}
+        scanned: dict[int, _Scanned] = {}
         for index, text in enumerate(texts):
             if text:
-                self._scan(index, text, langs, hits)
+                self._scan(index, text, langs, hits, scanned)
         if not hits:
             return []
         candidates = {t for term in hits for t in self._compiled.topics_of_term[term]}
-        return [
-            self._report(plan, hits, texts)
-            for plan in (self._compiled.plans[i] for i in sorted(candidates))
-            if topic_matches(plan, hits)
-        ]
+        matched = [plan for plan in (self._compiled.plans[i] for i in sorted(candidates))
+                   if topic_matches(plan, hits)]
+        if not matched:
+            return []
+        shown = [self._evidence(plan, hits) for plan in matched]
+        # Character offsets only for the words a snippet shows: one pass per field.
+        wanted: dict[int, set[int]] = {}
+        for evidence_of_plan in shown:
+            field = max(e[1] for e in evidence_of_plan)
+            wanted.setdefault(field, set()).update(
+                i for _, f, first, last in evidence_of_plan if f == field for i in (first, last))
+        offsets = {field: scanned[field].offsets(words) for field, words in wanted.items()}
+        return [self._report(plan, evidence_of_plan, texts, offsets)
+                for plan, evidence_of_plan in zip(matched, shown, strict=True)]
+
+    @staticmethod
+    def _evidence(plan: TopicPlan, hits: Hits) -> list[Evidence]:
+        if plan.flat is not None:
+            return [(term, *hit) for term in (*plan.flat[0], *plan.flat[1])
+                    if term in hits for hit in hits[term]]
+        return evidence(plan.rule, hits)
 
     def _scan(
-        self, field: int, text: str, langs: tuple[str, ...], hits: dict[int, list[Hit]]
+        self,
+        field: int,
+        text: str,
+        langs: tuple[str, ...],
+        hits: dict[int, list[Hit]],
+        scanned: dict[int, _Scanned],
     ) -> None:
         chunks = text.split()
         if not chunks:
@@ -100,13 +122,9 @@ class Matcher:
             words = [word for layout in layouts for word, _, _ in layout]
             self._scan_wild(words, streams, found)
         if found:
-            locator = _Locator(text, chunks, codes, width, self._encoder)
-            spans = {i: locator.span(i) for i in sorted({i for _, first, last in found
-                                                         for i in (first, last)})}
+            scanned[field] = _Scanned(text, chunks, codes, width, self._encoder)
             for term, first, last in sorted(found):
-                hits.setdefault(term, []).append(
-                    (field, first, last, spans[first][0], spans[last][1])
-                )
+                hits.setdefault(term, []).append((field, first, last))
 
     def _scan_wild(self, words: list[str], streams: dict[int, str], found: Found) -> None:
         """Wildcard terms, checked only at the words that start with one of their prefixes."""
@@ -120,25 +138,27 @@ class Matcher:
                     if _wild_fits(wild, start, marks, streams, compiled.width):
                         found.add((wild.term, start, start + len(wild.elements) - 1))
 
-    def _report(self, plan: TopicPlan, hits: Hits, texts: tuple[str, str, str]) -> TopicMatch:
-        if plan.flat is not None:
-            shown = [(term, hit[0], hit[3], hit[4]) for term in (*plan.flat[0], *plan.flat[1])
-                     if term in hits for hit in hits[term]]
-        else:
-            shown = evidence(plan.rule, hits)
+    def _report(
+        self,
+        plan: TopicPlan,
+        shown: list[Evidence],
+        texts: tuple[str, str, str],
+        offsets: dict[int, dict[int, tuple[int, int]]],
+    ) -> TopicMatch:
         used = {term for term, _, _, _ in shown}
         terms = list(dict.fromkeys(ref.written for ref in plan.positive if ref.term in used))
-        spans: dict[int, list[tuple[int, int]]] = {}
-        for _, field, start, end in shown:
-            spans.setdefault(field, []).append((start, end))
+        fields = sorted({e[1] for e in shown})
         # The body's sentence says most about the story; the title is the last resort.
-        field = max(spans)
+        field = fields[-1]
+        located = offsets[field]
+        spans = [(located[first][0], located[last][1])
+                 for _, f, first, last in shown if f == field]
         return TopicMatch(
             topic_id=plan.topic.id,
             topic_name=plan.topic.name,
             terms=tuple(terms),
-            fields=tuple(FIELDS[i] for i in sorted(spans)),
-            snippet=make_snippet(FIELDS[field], texts[field], spans[field]),
+            fields=tuple(FIELDS[i] for i in fields),
+            snippet=make_snippet(FIELDS[field], texts[field], spans),
         )
 
 
@@ -168,6 +188,20 @@ def _wild_fits(
 # White space longer than one character between two chunks: paragraph breaks, mostly, a
 # few per text. (Written \s\s+: sre scans for it several times faster than \s{2,}.)
 _LONG_SPACE = re.compile(r"\s\s+")
+
+
+class _Scanned:
+    """What locating a field's words needs, kept until the matches are known."""
+
+    def __init__(
+        self, text: str, chunks: list[str], codes: dict[str, str], width: int,
+        encoder: StreamEncoder,
+    ) -> None:
+        self._args = (text, chunks, codes, width, encoder)
+
+    def offsets(self, words: set[int]) -> dict[int, tuple[int, int]]:
+        locator = _Locator(*self._args)
+        return {index: locator.span(index) for index in sorted(words)}
 
 
 class _Locator:

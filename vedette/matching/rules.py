@@ -16,12 +16,12 @@ from typing import Any
 from vedette.matching.models import FIELDS
 from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term, parse
 
-Hit = tuple[int, int, int, int, int]
-"""(field index, first word, last word, start, end): one occurrence of a term; words are
-counted within the field, [start, end) are offsets into the field's original text."""
+Hit = tuple[int, int, int]
+"""(field index, first word, last word): one occurrence of a term, its words counted
+within the field."""
 Hits = Mapping[int, Sequence[Hit]]
 Evidence = tuple[int, int, int, int]
-"""(term id, field index, start, end): a hit that helped the topic match."""
+"""(term id, field index, first word, last word): a hit that helped the topic match."""
 Occurrence = tuple[int, int, int, tuple[Evidence, ...]]
 """(field, first word, last word, the hits inside): where a NEAR side occurs."""
 
@@ -99,8 +99,7 @@ def evidence(node: Any, hits: Hits, fields: int = EVERY_FIELD) -> list[Evidence]
     only the pairs that are near each other."""
     match node:
         case Ref(term):
-            return [(term, hit[0], hit[3], hit[4]) for hit in hits.get(term, ())
-                    if fields >> hit[0] & 1]
+            return [(term, *hit) for hit in hits.get(term, ()) if fields >> hit[0] & 1]
         case AllOf(children) | AnyOf(children):
             return [e for child in children if holds(child, hits, fields)
                     for e in evidence(child, hits, fields)]
@@ -119,8 +118,7 @@ def occurrences(
     """Where a positional rule (a term, an OR of them, a NEAR) occurs."""
     match node:
         case Ref(term):
-            return [(hit[0], hit[1], hit[2], ((term, hit[0], hit[3], hit[4]),))
-                    for hit in hits.get(term, ()) if fields >> hit[0] & 1]
+            return [(*hit, ((term, *hit),)) for hit in hits.get(term, ()) if fields >> hit[0] & 1]
         case AnyOf(children):
             return [o for child in children for o in occurrences(child, hits, fields, limit)]
         case InField(name, child):
