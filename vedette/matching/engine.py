@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from vedette.config.schema import Topic
 from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_topics
@@ -225,9 +225,10 @@ class _Locator:
         self._chunk = self._codes = self._chars = 0  # the cursor: chunks before it, …
         self._extra = len(text) - len(text.lstrip())  # …and white space beyond single gaps
         single = sum(map(len, chunks)) + len(chunks) - 1 + self._extra == len(text)
-        self._runs = [] if single else [
-            run.span() for run in _LONG_SPACE.finditer(text, self._extra)]
-        self._run = 0
+        # Longer runs of white space, found only as far as the cursor goes.
+        self._runs: Iterator[re.Match[str]] = iter(()) if single else _LONG_SPACE.finditer(
+            text, self._extra)
+        self._run = next(self._runs, None)
 
     def span(self, index: int) -> tuple[int, int]:
         """[start, end) of word `index`; indexes must not decrease between calls."""
@@ -251,11 +252,11 @@ class _Locator:
             self._codes += codes
             self._chars += sum(map(len, segment))
         start = self._chars + self._chunk + self._extra
-        while self._run < len(self._runs) and self._runs[self._run][0] < start:
-            run_start, run_end = self._runs[self._run]
+        while self._run is not None and self._run.start() < start:
+            run_start, run_end = self._run.span()
             self._extra += run_end - run_start - 1
             start += run_end - run_start - 1
-            self._run += 1
+            self._run = next(self._runs, None)
         _, word_start, word_end = self._layout(chunks[self._chunk])[
             index - self._codes // self._width]
         return start + word_start, start + word_end
