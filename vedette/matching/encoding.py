@@ -75,6 +75,7 @@ class StreamEncoder:
         self._caches: list[dict[str, str]] = [{} for _ in range(slots)]
         self._word_codes: list[dict[str, str]] = [{} for _ in range(slots)]
         self._layouts: dict[str, Layout] = {}
+        self._measures: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def encode(self, chunks: list[str], slot: int) -> tuple[str, dict[str, str]]:
@@ -92,6 +93,38 @@ class StreamEncoder:
         """The words of one chunk, with their [start, end) inside it."""
         found = self._layouts.get(chunk)
         return found if found is not None else chunk_layout(chunk)
+
+    def measure(self, chunks: list[str]) -> int:
+        """How many words and characters `chunks` hold together, as one number:
+        (words << 32) | characters, so that one C-level `sum` counts both."""
+        measures = self._measures
+        try:
+            return sum(map(measures.__getitem__, chunks))
+        except KeyError:
+            with self._lock:
+                measures = self._known_measures(chunks)
+            return sum(map(measures.__getitem__, chunks))
+
+    def measures(self, chunks: list[str]) -> list[int]:
+        """`measure` of each chunk."""
+        measures = self._measures
+        try:
+            return list(map(measures.__getitem__, chunks))
+        except KeyError:
+            with self._lock:
+                measures = self._known_measures(chunks)
+            return list(map(measures.__getitem__, chunks))
+
+    def _known_measures(self, chunks: Iterable[str]) -> dict[str, int]:
+        measures = self._measures
+        missing = set(chunks).difference(measures)
+        if missing:
+            if len(measures) + len(missing) > _CACHE_LIMIT:
+                measures, missing = {}, set(chunks)
+            measures.update((chunk, len(self.layout(chunk)) << 32 | len(chunk))
+                            for chunk in missing)
+            self._measures = measures
+        return measures
 
     def layouts(self, chunks: list[str]) -> list[Layout]:
         """Each chunk's words with their [start, end) inside it."""

@@ -103,12 +103,9 @@ class Matcher:
         automaton, width = compiled.automaton, compiled.width
         found: Found = set()
         streams: dict[int, str] = {}
-        codes: dict[str, str] = {}
         for slot in slots:
-            stream, known = self._encoder.encode(chunks, slot)
+            stream, _ = self._encoder.encode(chunks, slot)
             streams[slot] = stream
-            if slot == slots[0]:
-                codes = known
             if not compiled.has_patterns:
                 continue
             # `width` characters per word: a hit ending at position p ends on word p // width.
@@ -122,7 +119,7 @@ class Matcher:
             words = [word for layout in layouts for word, _, _ in layout]
             self._scan_wild(words, streams, found)
         if found:
-            scanned[field] = _Scanned(text, chunks, codes, width, self._encoder)
+            scanned[field] = _Scanned(text, chunks, self._encoder)
             for term, first, last in sorted(found):
                 hits.setdefault(term, []).append((field, first, last))
 
@@ -193,36 +190,31 @@ _LONG_SPACE = re.compile(r"\s\s+")
 class _Scanned:
     """What locating a field's words needs, kept until the matches are known."""
 
-    def __init__(
-        self, text: str, chunks: list[str], codes: dict[str, str], width: int,
-        encoder: StreamEncoder,
-    ) -> None:
-        self._args = (text, chunks, codes, width, encoder)
+    def __init__(self, text: str, chunks: list[str], encoder: StreamEncoder) -> None:
+        self._args = (text, chunks, encoder)
 
     def offsets(self, words: set[int]) -> dict[int, tuple[int, int]]:
         locator = _Locator(*self._args)
         return {index: locator.span(index) for index in sorted(words)}
 
 
+_CHARS = (1 << 32) - 1
+
+
 class _Locator:
     """Offsets in a field's text of words counted across its chunks.
 
     Asked for word indexes in increasing order, it walks a cursor through the chunks with
-    C-level sums over slices (the words before a chunk are its codes' length ÷ width), so
-    only the text up to the last hit is measured and no per-chunk list is built. Were every
-    gap one character, chunk c would start at (length of the chunks before) + c; each
-    longer run of white space shifts the chunks after it.
+    C-level sums over slices of each chunk's cached measure (words << 32 | characters), so
+    only the text up to the last wanted word is measured and no per-chunk list is built.
+    Were every gap one character, chunk c would start at (length of the chunks before) + c;
+    each longer run of white space shifts the chunks after it.
     """
 
-    def __init__(
-        self, text: str, chunks: list[str], codes: dict[str, str], width: int,
-        encoder: StreamEncoder,
-    ) -> None:
+    def __init__(self, text: str, chunks: list[str], encoder: StreamEncoder) -> None:
         self._chunks = chunks
-        self._code_of = codes.__getitem__
-        self._width = width
-        self._layout = encoder.layout
-        self._chunk = self._codes = self._chars = 0  # the cursor: chunks before it, …
+        self._encoder = encoder
+        self._chunk = self._words = self._chars = 0  # the cursor: chunks before it, …
         self._extra = len(text) - len(text.lstrip())  # …and white space beyond single gaps
         single = sum(map(len, chunks)) + len(chunks) - 1 + self._extra == len(text)
         # Longer runs of white space, found only as far as the cursor goes.
@@ -232,31 +224,29 @@ class _Locator:
 
     def span(self, index: int) -> tuple[int, int]:
         """[start, end) of word `index`; indexes must not decrease between calls."""
-        target = index * self._width
-        chunks, code_of = self._chunks, self._code_of
+        chunks, encoder = self._chunks, self._encoder
         while True:
-            deficit = target - self._codes
+            deficit = index - self._words
             # Most chunks hold one word: guess that the word's chunk is `deficit` chunks on.
-            step = max(1, deficit // self._width)
+            step = max(1, deficit)
             segment = chunks[self._chunk:self._chunk + step]
-            codes = sum(map(len, map(code_of, segment)))
-            if codes > deficit:
+            measured = encoder.measure(segment)
+            if measured >> 32 > deficit:
                 # The word's chunk is inside the segment (a chunk of several words before
                 # it): find it exactly, once.
-                before = list(itertools.accumulate(map(len, map(code_of, segment))))
-                step = bisect.bisect_right(before, deficit)
+                before = list(itertools.accumulate(encoder.measures(segment)))
+                step = bisect.bisect_left(before, (deficit + 1) << 32)
                 if not step:
                     break
-                segment, codes = segment[:step], before[step - 1]
+                measured = before[step - 1]
             self._chunk += step
-            self._codes += codes
-            self._chars += sum(map(len, segment))
+            self._words += measured >> 32
+            self._chars += measured & _CHARS
         start = self._chars + self._chunk + self._extra
         while self._run is not None and self._run.start() < start:
             run_start, run_end = self._run.span()
             self._extra += run_end - run_start - 1
             start += run_end - run_start - 1
             self._run = next(self._runs, None)
-        _, word_start, word_end = self._layout(chunks[self._chunk])[
-            index - self._codes // self._width]
+        _, word_start, word_end = encoder.layout(chunks[self._chunk])[index - self._words]
         return start + word_start, start + word_end
