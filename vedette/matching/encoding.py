@@ -15,13 +15,17 @@ with one child per key (one character per key) would make every step slow.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import Layout, chunk_layout, exact_form, folded_form
 
 _BASE = 32  # characters per alphabet: at most 32 children per node
 _FIRST = 0x100
+V = TypeVar("V")
+T = TypeVar("T")
+
 _CACHE_LIMIT = 100_000  # distinct words per slot (a few MB); a flood of new words resets it
 
 
@@ -53,6 +57,42 @@ class Vocabulary:
         return width, {key: code(n) for key, n in self._numbers.items()}, code(0)
 
 
+class GrowingCache(Generic[V]):
+    """A dict of computed values that only grows, and is replaced by a new one when full,
+    never cleared under a reader: safe to share between threads.
+
+    The hot path reads `data` directly with C-level lookups (`map(data.__getitem__, …)`);
+    on a KeyError, `holding` returns a dict with every key wanted, computed under the lock.
+    """
+
+    def __init__(self, compute: Callable[[str], V], lock: threading.RLock) -> None:
+        self.data: dict[str, V] = {}
+        self._compute = compute
+        self._lock = lock
+
+    def get(self, key: str) -> V:
+        found = self.data.get(key)
+        return found if found is not None else self._compute(key)
+
+    def holding(self, keys: Iterable[str]) -> dict[str, V]:
+        with self._lock:
+            data = self.data
+            missing = set(keys).difference(data)
+            if missing:
+                if len(data) + len(missing) > _CACHE_LIMIT:
+                    data, missing = {}, set(keys)
+                data.update((key, self._compute(key)) for key in missing)
+                self.data = data
+            return data
+
+    def apply(self, keys: list[str], use: Callable[[Callable[[str], V]], T]) -> T:
+        """`use(lookup)` with a lookup that knows every one of `keys`."""
+        try:
+            return use(self.data.__getitem__)
+        except KeyError:
+            return use(self.holding(keys).__getitem__)
+
+
 class StreamEncoder:
     """Turns a field's *chunks* (its white-space separated pieces, `str.split()`) into a
     slot's stream, caching each chunk's codes per slot.
@@ -61,118 +101,56 @@ class StreamEncoder:
     chunk ("drones,", "long-range", "(Reuters)") holds zero, one or more words, found with
     the word regex only the first time the chunk is seen. The vocabulary of chunks is a
     few times that of words and nearly every chunk of a new article is already known.
-
-    Safe to share between threads: a cache only grows, and a full one is replaced by a new
-    dict, never cleared under a reader.
     """
 
     def __init__(
         self, analyzer: Analyzer, vocabulary: dict[str, str], other: str, slots: int
     ) -> None:
-        self._analyzer = analyzer
-        self._vocabulary = vocabulary
-        self._other = other
-        self._caches: list[dict[str, str]] = [{} for _ in range(slots)]
-        self._word_codes: list[dict[str, str]] = [{} for _ in range(slots)]
-        self._layouts: dict[str, Layout] = {}
-        self._measures: dict[str, int] = {}
-        self._lock = threading.Lock()
+        lock = threading.RLock()
+        self._layouts = GrowingCache(chunk_layout, lock)
+        # (words << 32) | characters of a chunk: one C-level sum over chunks counts both.
+        self._measures = GrowingCache(
+            lambda chunk: len(self._layouts.get(chunk)) << 32 | len(chunk), lock)
 
-    def encode(self, chunks: list[str], slot: int) -> tuple[str, dict[str, str]]:
-        """The codes of every word of `chunks` (the warm path is a C-level dict lookup per
-        chunk), and the chunk → codes dict used, which holds every one of `chunks` (the
-        slot's cache may be replaced by the next call, when it is full)."""
-        cache = self._caches[slot]
-        try:
-            return "".join(map(cache.__getitem__, chunks)), cache
-        except KeyError:
-            cache = self._learn(chunks, slot)
-            return "".join(map(cache.__getitem__, chunks)), cache
+        def code_cache(slot: int) -> GrowingCache[str]:
+            def word_code(word: str) -> str:
+                return vocabulary.get(analyzer.word_key(word, slot), other)
+
+            words = GrowingCache(word_code, lock)
+
+            def chunk_codes(chunk: str) -> str:
+                layout = self._layouts.get(chunk)
+                known = words.holding([word for word, _, _ in layout])
+                return "".join([known[word] for word, _, _ in layout])
+
+            return GrowingCache(chunk_codes, lock)
+
+        self._codes = [code_cache(slot) for slot in range(slots)]
+
+    def encode(self, chunks: list[str], slot: int) -> str:
+        """The codes of every word of `chunks`: a C-level dict lookup per chunk when warm."""
+        return self._codes[slot].apply(chunks, lambda code: "".join(map(code, chunks)))
 
     def layout(self, chunk: str) -> Layout:
         """The words of one chunk, with their [start, end) inside it."""
-        found = self._layouts.get(chunk)
-        return found if found is not None else chunk_layout(chunk)
-
-    def measure(self, chunks: list[str]) -> int:
-        """How many words and characters `chunks` hold together, as one number:
-        (words << 32) | characters, so that one C-level `sum` counts both."""
-        measures = self._measures
-        try:
-            return sum(map(measures.__getitem__, chunks))
-        except KeyError:
-            with self._lock:
-                measures = self._known_measures(chunks)
-            return sum(map(measures.__getitem__, chunks))
-
-    def measures(self, chunks: list[str]) -> list[int]:
-        """`measure` of each chunk."""
-        measures = self._measures
-        try:
-            return list(map(measures.__getitem__, chunks))
-        except KeyError:
-            with self._lock:
-                measures = self._known_measures(chunks)
-            return list(map(measures.__getitem__, chunks))
-
-    def _known_measures(self, chunks: Iterable[str]) -> dict[str, int]:
-        measures = self._measures
-        missing = set(chunks).difference(measures)
-        if missing:
-            if len(measures) + len(missing) > _CACHE_LIMIT:
-                measures, missing = {}, set(chunks)
-            measures.update((chunk, len(self.layout(chunk)) << 32 | len(chunk))
-                            for chunk in missing)
-            self._measures = measures
-        return measures
+        return self._layouts.get(chunk)
 
     def layouts(self, chunks: list[str]) -> list[Layout]:
         """Each chunk's words with their [start, end) inside it."""
-        layouts = self._layouts
-        try:
-            return list(map(layouts.__getitem__, chunks))
-        except KeyError:
-            with self._lock:
-                layouts = self._known_layouts(chunks)
-            return list(map(layouts.__getitem__, chunks))
+        return self._layouts.apply(chunks, lambda layout: list(map(layout, chunks)))
 
-    def _known_layouts(self, chunks: Iterable[str]) -> dict[str, Layout]:
-        layouts = self._layouts
-        missing = set(chunks).difference(layouts)
-        if missing:
-            if len(layouts) + len(missing) > _CACHE_LIMIT:
-                layouts, missing = {}, set(chunks)
-            layouts.update((chunk, chunk_layout(chunk)) for chunk in missing)
-            self._layouts = layouts
-        return layouts
+    def measure(self, chunks: list[str]) -> int:
+        """How many words and characters `chunks` hold together, as one number:
+        (words << 32) | characters."""
+        return self._measures.apply(chunks, lambda measure: sum(map(measure, chunks)))
 
-    def _learn(self, chunks: list[str], slot: int) -> dict[str, str]:
-        """The slot's cache, holding every chunk of `chunks` (computed now if missing)."""
-        with self._lock:
-            cache = self._caches[slot]
-            missing = set(chunks).difference(cache)
-            if len(cache) + len(missing) > _CACHE_LIMIT:
-                cache = {}
-                missing = set(chunks)
-            layouts = self._known_layouts(missing)
-            words = self._word_codes[slot]
-            if len(words) > _CACHE_LIMIT:
-                words = self._word_codes[slot] = {}
-            key, codes, other = self._analyzer.word_key, self._vocabulary, self._other
-            for chunk in missing:
-                for word, _, _ in layouts[chunk]:
-                    if word not in words:
-                        words[word] = codes.get(key(word, slot), other)
-                cache[chunk] = "".join([words[word] for word, _, _ in layouts[chunk]])
-            self._caches[slot] = cache
-            return cache
+    def measures(self, chunks: list[str]) -> list[int]:
+        """`measure` of each chunk."""
+        return self._measures.apply(chunks, lambda measure: list(map(measure, chunks)))
 
 
 class PrefixMarker:
-    """For each word, the ids of the wildcard prefixes it starts with (usually none).
-
-    Cached per word like the stream codes; words shorter than every prefix are cheap.
-    """
+    """For each word, the ids of the wildcard prefixes it starts with (usually none)."""
 
     def __init__(self, folded: dict[str, int], exact: dict[str, int]) -> None:
         self._folded = folded
@@ -180,22 +158,10 @@ class PrefixMarker:
         sizes = [len(p) for p in (*folded, *exact)]
         self._shortest = min(sizes, default=0)
         self._longest = max(sizes, default=0)
-        self._cache: dict[str, tuple[int, ...]] = {}
-        self._lock = threading.Lock()
+        self._cache = GrowingCache(self._word_marks, threading.RLock())
 
     def marks(self, words: list[str]) -> list[tuple[int, ...]]:
-        cache = self._cache
-        try:
-            return list(map(cache.__getitem__, words))
-        except KeyError:
-            with self._lock:
-                cache = self._cache
-                missing = set(words).difference(cache)
-                if len(cache) + len(missing) > _CACHE_LIMIT:
-                    cache, missing = {}, set(words)
-                cache.update((word, self._word_marks(word)) for word in missing)
-                self._cache = cache
-            return list(map(cache.__getitem__, words))
+        return self._cache.apply(words, lambda marks: list(map(marks, words)))
 
     def _word_marks(self, word: str) -> tuple[int, ...]:
         found: list[int] = []

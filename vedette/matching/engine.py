@@ -104,7 +104,7 @@ class Matcher:
         found: Found = set()
         streams: dict[int, str] = {}
         for slot in slots:
-            stream, _ = self._encoder.encode(chunks, slot)
+            stream = self._encoder.encode(chunks, slot)
             streams[slot] = stream
             if not compiled.has_patterns:
                 continue
