@@ -25,7 +25,7 @@ from vedette.config.schema import Topic
 from vedette.matching.encoding import Vocabulary
 from vedette.matching.languages import EXACT, LANGUAGES, SLOT, languages_for_script
 from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term
-from vedette.matching.rules import Ref, positive_refs, topic_rule
+from vedette.matching.rules import Ref, refs_of, topic_rule
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import exact_form, folded_form, script_of, term_words
 
@@ -46,8 +46,8 @@ class TopicPlan:
     topic: Topic
     rule: object
     """The topic's rule tree (see `rules`), with `Ref` leaves."""
-    positive: tuple[Ref, ...]
-    """The refs a match can report (outside any NOT), in the order written."""
+    refs: tuple[Ref, ...]
+    """Every ref of the rule, in the order written: a match lists those in its evidence."""
     flat: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
     """(any, all, none) term ids of a topic written as lists only: decided with set
     lookups, without walking the rule (most topics, and the hot path with many)."""
@@ -218,7 +218,7 @@ def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
             flat = tuple(tuple(builder.ref(Term(spec.term, spec.exact), index, hint).term
                                for spec in specs)
                          for specs in (topic.any, topic.all, topic.none))
-        plans.append(TopicPlan(index, topic, rule, tuple(positive_refs(rule)), flat))
+        plans.append(TopicPlan(index, topic, rule, tuple(refs_of(rule)), flat))
     return builder.finish(plans, forced)
 
 

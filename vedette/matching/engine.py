@@ -143,7 +143,7 @@ class Matcher:
         offsets: dict[int, dict[int, tuple[int, int]]],
     ) -> TopicMatch:
         used = {term for term, _, _, _ in shown}
-        terms = list(dict.fromkeys(ref.written for ref in plan.positive if ref.term in used))
+        terms = list(dict.fromkeys(ref.written for ref in plan.refs if ref.term in used))
         fields = sorted({e[1] for e in shown})
         # The body's sentence says most about the story; the title is the last resort.
         field = fields[-1]

@@ -54,19 +54,19 @@ def _any_of(terms: list[Term]) -> Any:
     return terms[0] if len(terms) == 1 else AnyOf(tuple(terms))
 
 
-def positive_refs(node: Any) -> Iterator[Ref]:
-    """The refs outside any NOT, in the order written: the terms a match can report."""
+def refs_of(node: Any) -> Iterator[Ref]:
+    """Every ref, in the order written: the order a match lists the terms that hit."""
     match node:
         case Ref():
             yield node
         case AllOf(children) | AnyOf(children):
             for child in children:
-                yield from positive_refs(child)
-        case InField(_, child):
-            yield from positive_refs(child)
+                yield from refs_of(child)
+        case Not(child) | InField(_, child):
+            yield from refs_of(child)
         case Near(left, right, _):
-            yield from positive_refs(left)
-            yield from positive_refs(right)
+            yield from refs_of(left)
+            yield from refs_of(right)
 
 
 def field_bit(name: str) -> int:
@@ -94,20 +94,31 @@ def holds(node: Any, hits: Hits, fields: int = EVERY_FIELD) -> bool:
     raise TypeError(node)  # pragma: no cover
 
 
-def evidence(node: Any, hits: Hits, fields: int = EVERY_FIELD) -> list[Evidence]:
-    """The hits that make a holding rule hold: every hit of a matched term, and for NEAR
-    only the pairs that are near each other."""
+def evidence(
+    node: Any, hits: Hits, fields: int = EVERY_FIELD, holding: bool = True
+) -> list[Evidence]:
+    """The hits that make `node` hold (or, with `holding=False`, fail): every hit of a
+    matched term, and for NEAR only the pairs that are near each other. Under a NOT the
+    question flips, so `NOT (NOT a AND NOT b)` is explained by the hits of a and b."""
     match node:
         case Ref(term):
+            if not holding:
+                return []  # an absent term leaves nothing to show
             return [(term, *hit) for hit in hits.get(term, ()) if fields >> hit[0] & 1]
         case AllOf(children) | AnyOf(children):
-            return [e for child in children if holds(child, hits, fields)
-                    for e in evidence(child, hits, fields)]
-        case Not():
-            return []
+            # A holding AND / failing OR needs every child; a holding OR / failing AND is
+            # explained by the children that decided it.
+            every = isinstance(node, AllOf) == holding
+            return [e for child in children
+                    if every or holds(child, hits, fields) == holding
+                    for e in evidence(child, hits, fields, holding)]
+        case Not(child):
+            return evidence(child, hits, fields, not holding)
         case InField(name, child):
-            return evidence(child, hits, fields & field_bit(name))
+            return evidence(child, hits, fields & field_bit(name), holding)
         case Near():
+            if not holding:
+                return []
             return [e for occurrence in occurrences(node, hits, fields) for e in occurrence[3]]
     raise TypeError(node)  # pragma: no cover
 
