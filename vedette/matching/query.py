@@ -14,25 +14,15 @@ as written, and the compiler turns those into term ids.
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 from typing import Union
 
-from vedette.matching.models import FIELDS
-from vedette.matching.tokens import TermError, term_words
+from vedette.matching.query_lexer import QuerySyntaxError, Token, lex
 
-MAX_NEAR = 100  # words; a wider window is no longer "near" and costs time on long pages
+__all__ = ["AllOf", "AnyOf", "InField", "Near", "Node", "Not", "QuerySyntaxError", "Term",
+           "matches_nothing_needed", "parse", "positional"]
+
 MAX_DEPTH = 50  # nested groups, NOTs and field scopes: far beyond any real rule
-
-
-class QuerySyntaxError(ValueError):
-    """A query that cannot be parsed; `offset` is the 0-based position of the problem."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 @dataclass(frozen=True)
@@ -74,27 +64,12 @@ class InField:
 
 Node = Union[Term, AllOf, AnyOf, Not, Near, InField]  # noqa: UP007 (used at runtime)
 
-_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
-_CLOSING = frozenset(_QUOTES.values())
-_SPECIAL = frozenset("()") | set(_QUOTES) | _CLOSING
-_FIELD = re.compile(r"([A-Za-z]+):(?=\S)")
-_NEAR = re.compile(r"NEAR(?:/(\S*))?$")
 _OPERATOR_WORDS = {"and": "AND", "or": "OR", "not": "NOT"}
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "(", ")", "AND", "OR", "NOT", "NEAR", "FIELD", "TERM", "END"
-    offset: int
-    value: str = ""
-    number: int = 0
-    exact: bool = False
-    bare: bool = False
 
 
 def parse(query: str) -> Node:
     """The tree of `query`, or QuerySyntaxError saying what is wrong and where."""
-    tokens = _lex(query)
+    tokens = lex(query)
     if tokens[0].kind == "END":
         raise QuerySyntaxError("the query is empty", 0)
     parser = _Parser(tokens, query)
@@ -129,120 +104,23 @@ def matches_nothing_needed(node: Node) -> bool:
     raise TypeError(node)  # pragma: no cover
 
 
-def terms_of(node: Node) -> list[Term]:
-    """Every term leaf, in the order written."""
-    match node:
-        case Term():
-            return [node]
-        case AllOf(children) | AnyOf(children):
-            return [t for child in children for t in terms_of(child)]
-        case Not(child) | InField(_, child):
-            return terms_of(child)
-        case Near(left, right, _):
-            return terms_of(left) + terms_of(right)
-    raise TypeError(node)  # pragma: no cover
-
-
-def _lex(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    position, size = 0, len(query)
-    while position < size:
-        char = query[position]
-        if char.isspace():
-            position += 1
-        elif char in "()":
-            tokens.append(_Token(char, position))
-            position += 1
-        elif char in _CLOSING and char not in _QUOTES:
-            raise QuerySyntaxError(f"closing quote {char} without an opening one", position)
-        elif (field := _FIELD.match(query, position)) is not None:
-            name = field.group(1)
-            if name.lower() not in FIELDS:
-                close = difflib.get_close_matches(name.lower(), FIELDS, n=1)
-                hint = f"did you mean {close[0]}:? " if close else ""
-                raise QuerySyntaxError(
-                    f"unknown field {name!r} ({hint}fields: {', '.join(FIELDS)})", position)
-            tokens.append(_Token("FIELD", position, name.lower()))
-            position = field.end()
-        else:
-            token, position = _lex_term(query, position)
-            tokens.append(token)
-    tokens.append(_Token("END", size))
-    return tokens
-
-
-def _lex_term(query: str, start: int) -> tuple[_Token, int]:
-    position, exact = start, False
-    if query[position] == "=":
-        exact = True
-        position += 1
-        if position == len(query) or query[position].isspace():
-            raise QuerySyntaxError("'=' must be followed by a term: =HIMARS", start)
-    if query[position] in _QUOTES:
-        closing = _QUOTES[query[position]]
-        end = query.find(closing, position + 1)
-        if closing == "\u201c" and end < 0:  # „…” is written both ways
-            end = query.find("\u201d", position + 1)
-        if end < 0:
-            raise QuerySyntaxError("this quote is never closed", position)
-        text, bare, after = query[position + 1:end], False, end + 1
-    else:
-        end = position
-        while end < len(query) and not query[end].isspace() and query[end] not in _SPECIAL:
-            end += 1
-        text, bare, after = query[position:end], True, end
-        if not exact:
-            operator = _operator(text, start)
-            if operator is not None:
-                return operator, after
-    _check_term(text, position + (0 if bare else 1))
-    return _Token("TERM", start, text.strip(), exact=exact, bare=bare and not exact), after
-
-
-def _operator(word: str, offset: int) -> _Token | None:
-    if word in ("AND", "OR", "NOT"):
-        return _Token(word, offset)
-    near = _NEAR.match(word)
-    if near is None:
-        return None
-    if not (near.group(1) or "").isdigit():
-        raise QuerySyntaxError(
-            "write NEAR/n, n being the most words allowed between the two sides: "
-            "drone NEAR/5 attack", offset)
-    number = int(near.group(1))
-    if number > MAX_NEAR:
-        raise QuerySyntaxError(f"NEAR/{number} is too wide (at most NEAR/{MAX_NEAR})", offset)
-    return _Token("NEAR", offset, number=number)
-
-
-def _check_term(text: str, offset: int) -> None:
-    if not text.strip():
-        raise QuerySyntaxError("empty phrase", max(0, offset - 1))
-    try:
-        words = term_words(text)
-    except TermError as exc:
-        raise QuerySyntaxError(exc.message, offset + exc.offset) from None
-    if not words:
-        raise QuerySyntaxError(f"{text!r} has no letters or digits to match", offset)
-
-
 class _Parser:
-    def __init__(self, tokens: list[_Token], query: str) -> None:
+    def __init__(self, tokens: list[Token], query: str) -> None:
         self._tokens = tokens
         self._query = query
         self._index = 0
         self._depth = 0
 
-    def _deeper(self, token: _Token) -> None:
+    def _deeper(self, token: Token) -> None:
         # Bounded so that a pathological query is a config error, not a RecursionError.
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise QuerySyntaxError(f"nested more than {MAX_DEPTH} levels deep", token.offset)
 
-    def peek(self) -> _Token:
+    def peek(self) -> Token:
         return self._tokens[self._index]
 
-    def _next(self) -> _Token:
+    def _next(self) -> Token:
         token = self._tokens[self._index]
         self._index += 1
         return token
@@ -334,11 +212,11 @@ def positional(node: Node) -> bool:
     return False
 
 
-def _describe(token: _Token) -> str:
+def _describe(token: Token) -> str:
     return "NEAR/n" if token.kind == "NEAR" else token.kind
 
 
-def _missing_operator(token: _Token) -> str:
+def _missing_operator(token: Token) -> str:
     capital = _OPERATOR_WORDS.get(token.value.lower()) if token.bare else None
     if capital is None and token.bare and token.value.lower().startswith("near/"):
         capital = token.value.upper()
