@@ -61,6 +61,7 @@ def shape(node: object) -> str:
     ("SAMP/T OR F-16", "[SAMP/T | F-16]"),
     ("16:9", "16:9"),
     ("((a))", "a"),
+    ('"NOT" NEAR/2 petya', "[NOT ~2 petya]"),
 ])
 def test_query_trees(query: str, tree: str) -> None:
     assert shape(parse(query)) == tree
