@@ -118,51 +118,36 @@ def keyword_problems(tmp_path: Path, keywords: str) -> list[str]:
     return problems(write(tmp_path / "config", {**GOOD, "keywords.yaml": keywords}))
 
 
-def test_error_in_a_plain_scalar_points_at_the_column(tmp_path: Path) -> None:
-    found = keyword_problems(tmp_path, (
-        "topics:\n"
-        "  - name: Drones\n"
-        "    query: drone AND (uav OR rocket\n"
-    ))
-    assert found == [f"{tmp_path}/config/keywords.yaml:3:36: topics[0].query: "
-                     "missing ')' for the '(' of '(uav OR rocket'"]
-
-
-def test_error_in_a_quoted_scalar_points_at_the_column(tmp_path: Path) -> None:
-    found = keyword_problems(tmp_path, (
-        "topics:\n"
-        "  - name: Joint production\n"
-        "    query: '\"joint production\" AND (Ukraine OR Lithuania) NOT headline:film'\n"
-    ))
-    # The value starts after the quote, at column 13; "headline:" is at its offset 50.
-    assert found == [f"{tmp_path}/config/keywords.yaml:3:63: topics[0].query: "
-                     "unknown field 'headline' (fields: title, summary, body)"]
-
-
-def test_error_in_a_folded_block_points_at_its_line_and_column(tmp_path: Path) -> None:
-    found = keyword_problems(tmp_path, (
-        "topics:\n"
-        "  - name: Joint production\n"
-        "    query: >-\n"
+@pytest.mark.parametrize(("keywords", "expected"), [
+    pytest.param(
+        "topics:\n  - name: Drones\n    query: drone AND (uav OR rocket\n",
+        ["3:36: topics[0].query: missing ')' for the '(' of '(uav OR rocket'"],
+        id="plain scalar"),
+    pytest.param(
+        # The value starts after the quote, at column 13; "headline:" is at its offset 50.
+        "topics:\n  - name: Joint production\n"
+        "    query: '\"joint production\" AND (Ukraine OR Lithuania) NOT headline:film'\n",
+        ["3:63: topics[0].query: unknown field 'headline' (fields: title, summary, body)"],
+        id="quoted scalar"),
+    pytest.param(
+        "topics:\n  - name: Joint production\n    query: >-\n"
         '      "joint production" AND\n'
-        "      (Ukraine OR Lithuania) NOT NEAR/5 film\n"
-    ))
-    assert found == [f"{tmp_path}/config/keywords.yaml:5:34: topics[0].query: "
-                     "expected a term, found NEAR/n"]
-
-
-def test_error_in_a_list_term_points_at_the_column(tmp_path: Path) -> None:
-    found = keyword_problems(tmp_path, (
-        "topics:\n"
-        "  - name: Drones\n"
-        '    any: [drone, "=UA dr*", {term: "counter *drone"}]\n'
-    ))
-    assert found == [
-        f"{tmp_path}/config/keywords.yaml:3:25: topics[0].any[1].term: "
-        "a wildcard needs at least 3 letters before '*'",
-        f"{tmp_path}/config/keywords.yaml:3:45: topics[0].any[2].term: "
-        "'*' only ends a word (drone* matches drones, droning …); it cannot start or split one",
-    ]
+        "      (Ukraine OR Lithuania) NOT NEAR/5 film\n",
+        ["5:34: topics[0].query: expected a term, found NEAR/n"],
+        id="folded block"),
+    pytest.param(
+        "topics:\n  - name: Drones\n"
+        '    any: [drone, "=UA dr*", {term: "counter *drone"}]\n',
+        ["3:25: topics[0].any[1].term: a wildcard needs at least 3 letters before '*'",
+         "3:45: topics[0].any[2].term: '*' only ends a word (drone* matches drones, "
+         "droning …); it cannot start or split one"],
+        id="list terms"),
+])
+def test_errors_point_at_file_line_and_column(
+    tmp_path: Path, keywords: str, expected: list[str]
+) -> None:
+    where = f"{tmp_path}/config/keywords.yaml:"
+    assert keyword_problems(tmp_path, keywords) == [where + line for line in expected]
 
 
 def test_every_bad_query_is_reported_in_one_pass(tmp_path: Path) -> None:
