@@ -337,7 +337,7 @@ def test_word_offsets_agree_with_the_word_regex_on_random_texts(
     gaps = [" ", " ", " ", "  ", "\n", "\n\n", "\t ", " \u00a0 ", "\u2003"]
     for limit in (100_000, 7):  # also with caches reset all the time
         monkeypatch.setattr("vedette.matching.encoding._CACHE_LIMIT", limit)
-        encoder = StreamEncoder(Analyzer(), {}, "x", 2)
+        encoder = StreamEncoder(Analyzer(), {}, "xy", 2)
         for _ in range(1500):
             text = (rng.choice(gaps) if rng.random() < 0.3 else "") + "".join(
                 rng.choice(pieces) + rng.choice(gaps) for _ in range(rng.randint(1, 40)))
@@ -348,5 +348,5 @@ def test_word_offsets_agree_with_the_word_regex_on_random_texts(
             if not truth:
                 continue
             wanted = sorted(rng.sample(range(len(truth)), rng.randint(1, len(truth))))
-            locator = _Locator(text, chunks, encoder)
+            locator = _Locator(text, chunks, encoder.chunk_codes(chunks, 1), 2, encoder)
             assert [locator.span(i) for i in wanted] == [truth[i] for i in wanted], text

@@ -72,7 +72,7 @@ class GrowingCache(Generic[V]):
 
     def get(self, key: str) -> V:
         found = self.data.get(key)
-        return found if found is not None else self._compute(key)
+        return found if found is not None else self.holding((key,))[key]
 
     def holding(self, keys: Iterable[str]) -> dict[str, V]:
         with self._lock:
@@ -108,9 +108,6 @@ class StreamEncoder:
     ) -> None:
         lock = threading.RLock()
         self._layouts = GrowingCache(chunk_layout, lock)
-        # (words << 32) | characters of a chunk: one C-level sum over chunks counts both.
-        self._measures = GrowingCache(
-            lambda chunk: len(self._layouts.get(chunk)) << 32 | len(chunk), lock)
 
         def code_cache(slot: int) -> GrowingCache[str]:
             def word_code(word: str) -> str:
@@ -127,9 +124,17 @@ class StreamEncoder:
 
         self._codes = [code_cache(slot) for slot in range(slots)]
 
+    def chunk_codes(self, chunks: list[str], slot: int) -> list[str]:
+        """The codes of each chunk's words: a C-level dict lookup per chunk when warm.
+
+        The list is the stream before joining; kept, it also says how many words each
+        chunk holds (its length over the code width) without looking anything up again.
+        """
+        return self._codes[slot].apply(chunks, lambda code: list(map(code, chunks)))
+
     def encode(self, chunks: list[str], slot: int) -> str:
-        """The codes of every word of `chunks`: a C-level dict lookup per chunk when warm."""
-        return self._codes[slot].apply(chunks, lambda code: "".join(map(code, chunks)))
+        """The codes of every word of `chunks`, as one stream."""
+        return "".join(self.chunk_codes(chunks, slot))
 
     def layout(self, chunk: str) -> Layout:
         """The words of one chunk, with their [start, end) inside it."""
@@ -138,15 +143,6 @@ class StreamEncoder:
     def layouts(self, chunks: list[str]) -> list[Layout]:
         """Each chunk's words with their [start, end) inside it."""
         return self._layouts.apply(chunks, lambda layout: list(map(layout, chunks)))
-
-    def measure(self, chunks: list[str]) -> int:
-        """How many words and characters `chunks` hold together, as one number:
-        (words << 32) | characters."""
-        return self._measures.apply(chunks, lambda measure: sum(map(measure, chunks)))
-
-    def measures(self, chunks: list[str]) -> list[int]:
-        """`measure` of each chunk."""
-        return self._measures.apply(chunks, lambda measure: list(map(measure, chunks)))
 
 
 class PrefixMarker:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from vedette.config.schema import Topic
 from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_topics
@@ -19,6 +18,8 @@ from vedette.matching.tokens import scripts_in
 
 Found = set[tuple[int, int, int]]
 """(term, first word, last word) hits in one field."""
+_Scan = tuple[str, list[str], list[str]]
+"""A field with hits, kept for locating them: its text, chunks and each chunk's codes."""
 
 
 def topic_matches(plan: TopicPlan, hits: Hits) -> bool:
@@ -56,7 +57,7 @@ class Matcher:
         texts = (article.title or "", article.summary or "", article.body or "")
         langs = article_languages(article.language, texts, self._compiled.forced)
         hits: dict[int, list[Hit]] = {}
-        scanned: dict[int, _Scanned] = {}
+        scanned: dict[int, _Scan] = {}
         for index, text in enumerate(texts):
             if text:
                 self._scan(index, text, langs, hits, scanned)
@@ -74,7 +75,10 @@ class Matcher:
             field = max(e[1] for e in evidence_of_plan)
             wanted.setdefault(field, set()).update(
                 i for _, f, first, last in evidence_of_plan if f == field for i in (first, last))
-        offsets = {field: scanned[field].offsets(words) for field, words in wanted.items()}
+        offsets = {}
+        for field, words in wanted.items():
+            locator = _Locator(*scanned[field], self._compiled.width, self._encoder)
+            offsets[field] = {index: locator.span(index) for index in sorted(words)}
         return [self._report(plan, evidence_of_plan, texts, offsets)
                 for plan, evidence_of_plan in zip(matched, shown, strict=True)]
 
@@ -91,7 +95,7 @@ class Matcher:
         text: str,
         langs: tuple[str, ...],
         hits: dict[int, list[Hit]],
-        scanned: dict[int, _Scanned],
+        scanned: dict[int, _Scan],
     ) -> None:
         chunks = text.split()
         if not chunks:
@@ -103,9 +107,10 @@ class Matcher:
         automaton, width = compiled.automaton, compiled.width
         found: Found = set()
         streams: dict[int, str] = {}
+        codes: list[str] = []
         for slot in slots:
-            stream = self._encoder.encode(chunks, slot)
-            streams[slot] = stream
+            codes = self._encoder.chunk_codes(chunks, slot)
+            stream = streams[slot] = "".join(codes)
             if not compiled.has_patterns:
                 continue
             # `width` characters per word: a hit ending at position p ends on word p // width.
@@ -119,7 +124,7 @@ class Matcher:
             words = [word for layout in layouts for word, _, _ in layout]
             self._scan_wild(words, streams, found)
         if found:
-            scanned[field] = _Scanned(text, chunks, self._encoder)
+            scanned[field] = (text, chunks, codes)
             for term, first, last in sorted(found):
                 hits.setdefault(term, []).append((field, first, last))
 
@@ -182,71 +187,46 @@ def _wild_fits(
     return False
 
 
-# White space longer than one character between two chunks: paragraph breaks, mostly, a
-# few per text. (Written \s\s+: sre scans for it several times faster than \s{2,}.)
-_LONG_SPACE = re.compile(r"\s\s+")
-
-
-class _Scanned:
-    """What locating a field's words needs, kept until the matches are known."""
-
-    def __init__(self, text: str, chunks: list[str], encoder: StreamEncoder) -> None:
-        self._args = (text, chunks, encoder)
-
-    def offsets(self, words: set[int]) -> dict[int, tuple[int, int]]:
-        locator = _Locator(*self._args)
-        return {index: locator.span(index) for index in sorted(words)}
-
-
-_CHARS = (1 << 32) - 1
+_RUN = 32  # chunks summed at a time beyond where a word should be
 
 
 class _Locator:
     """Offsets in a field's text of words counted across its chunks.
 
-    Asked for word indexes in increasing order, it walks a cursor through the chunks with
-    C-level sums over slices of each chunk's cached measure (words << 32 | characters), so
-    only the text up to the last wanted word is measured and no per-chunk list is built.
-    Were every gap one character, chunk c would start at (length of the chunks before) + c;
-    each longer run of white space shifts the chunks after it.
+    Asked for words in increasing order, it only does C-level work, and only as far as the
+    last word asked for: running sums of the length of each chunk's codes (`width` per
+    word: which chunk holds a word) and `str.split` with a count from the previous chunk
+    located (where that chunk starts: what the split leaves is the text from there on).
     """
 
-    def __init__(self, text: str, chunks: list[str], encoder: StreamEncoder) -> None:
+    def __init__(self, text: str, chunks: list[str], codes: list[str], width: int,
+                 encoder: StreamEncoder) -> None:
         self._chunks = chunks
+        self._codes = codes
+        self._width = width
         self._encoder = encoder
-        self._chunk = self._words = self._chars = 0  # the cursor: chunks before it, …
-        self._extra = len(text) - len(text.lstrip())  # …and white space beyond single gaps
-        single = sum(map(len, chunks)) + len(chunks) - 1 + self._extra == len(text)
-        # Longer runs of white space, found only as far as the cursor goes.
-        self._runs: Iterator[re.Match[str]] = iter(()) if single else _LONG_SPACE.finditer(
-            text, self._extra)
-        self._run = next(self._runs, None)
+        self._code_ends: list[int] = []  # running code length, per chunk summed so far
+        self._rest = text.lstrip()  # the text from chunk `_chunk` on, which starts at…
+        self._start = len(text) - len(self._rest)  # …this offset
+        self._chunk = 0
 
     def span(self, index: int) -> tuple[int, int]:
         """[start, end) of word `index`; indexes must not decrease between calls."""
-        chunks, encoder = self._chunks, self._encoder
-        while True:
-            deficit = index - self._words
-            # Most chunks hold one word: guess that the word's chunk is `deficit` chunks on.
-            step = max(1, deficit)
-            segment = chunks[self._chunk:self._chunk + step]
-            measured = encoder.measure(segment)
-            if measured >> 32 > deficit:
-                # The word's chunk is inside the segment (a chunk of several words before
-                # it): find it exactly, once.
-                before = list(itertools.accumulate(encoder.measures(segment)))
-                step = bisect.bisect_left(before, (deficit + 1) << 32)
-                if not step:
-                    break
-                measured = before[step - 1]
-            self._chunk += step
-            self._words += measured >> 32
-            self._chars += measured & _CHARS
-        start = self._chars + self._chunk + self._extra
-        while self._run is not None and self._run.start() < start:
-            run_start, run_end = self._run.span()
-            self._extra += run_end - run_start - 1
-            start += run_end - run_start - 1
-            self._run = next(self._runs, None)
-        _, word_start, word_end = encoder.layout(chunks[self._chunk])[index - self._words]
-        return start + word_start, start + word_end
+        code_ends, wanted = self._code_ends, (index + 1) * self._width
+        while not code_ends or code_ends[-1] < wanted:
+            # Most chunks hold one word: sum a little past where the word should be.
+            done = len(code_ends)
+            if done >= len(self._chunks):
+                raise IndexError(index)
+            end = done + index - (code_ends[-1] // self._width if code_ends else 0) + _RUN
+            code_ends.extend(itertools.accumulate(
+                map(len, self._codes[done:end]), initial=code_ends[-1] if code_ends else 0))
+            del code_ends[done]  # `initial` repeats the previous end
+        chunk = bisect.bisect_left(code_ends, wanted)
+        if chunk > self._chunk:
+            rest = self._rest.split(None, chunk - self._chunk)[-1]
+            self._start += len(self._rest) - len(rest)
+            self._rest, self._chunk = rest, chunk
+        words_before = (code_ends[chunk - 1] if chunk else 0) // self._width
+        _, word_start, word_end = self._encoder.layout(self._chunks[chunk])[index - words_before]
+        return self._start + word_start, self._start + word_end
