@@ -42,7 +42,7 @@ def test_case_table_is_well_formed() -> None:
     assert len(ids) >= 150
     assert len(ids) == len(set(ids)), "case ids must be unique"
     allowed = {"id", "topic", "title", "summary", "body", "language", "expected", "terms",
-               "fields", "highlights"}
+               "fields", "highlights", "term_fields", "more_highlights"}
     for case in CASES:
         assert set(case) <= allowed, case["id"]
         assert isinstance(case["expected"], bool), case["id"]
@@ -63,11 +63,18 @@ def test_case(case: dict[str, Any]) -> None:
         assert list(match.fields) == case["fields"]
     if "highlights" in case:
         assert highlighted(match.snippet) == case["highlights"]
-    # Whatever the case, the snippet shows the article's own characters around a real hit.
-    source = getattr(article(case), match.snippet.field)
-    assert match.snippet.highlights
-    for text in highlighted(match.snippet):
-        assert text and text in source
+    if "term_fields" in case:
+        assert dict(zip(match.terms, map(list, match.term_fields), strict=True)) == case[
+            "term_fields"]
+    if "more_highlights" in case:
+        assert [highlighted(s) for s in match.more_snippets] == case["more_highlights"]
+    # Whatever the case, each snippet shows the article's own characters around a real hit.
+    assert len(match.term_fields) == len(match.terms)
+    for snippet in (match.snippet, *match.more_snippets):
+        source = getattr(article(case), snippet.field)
+        assert snippet.highlights
+        for text in highlighted(snippet):
+            assert text and text in source
 
 
 # --- TopicMatch: terms, fields, order ---------------------------------------------------
@@ -94,6 +101,8 @@ def test_topic_match_reports_terms_fields_and_ids() -> None:
             text="Officials discussed joint production of launchers.",
             highlights=((20, 36),),
         ),
+        # Both title terms are in the headline above the snippet: no further sentence.
+        term_fields=(("body",), ("title",), ("title",)),
     )
 
 
@@ -327,7 +336,7 @@ def test_word_offsets_agree_with_the_word_regex_on_random_texts(
     # Hits are located through white-space chunks and a cursor; the answer must be what
     # the word regex finds in the whole text, whatever the spacing and punctuation.
     from vedette.matching.encoding import StreamEncoder
-    from vedette.matching.engine import _Locator
+    from vedette.matching.locate import Locator
     from vedette.matching.stemming import Analyzer
     from vedette.matching.tokens import TOKEN_RE
 
@@ -348,5 +357,5 @@ def test_word_offsets_agree_with_the_word_regex_on_random_texts(
             if not truth:
                 continue
             wanted = sorted(rng.sample(range(len(truth)), rng.randint(1, len(truth))))
-            locator = _Locator(text, chunks, encoder.chunk_codes(chunks, 1), 2, encoder)
+            locator = Locator(text, chunks, encoder.chunk_codes(chunks, 1), 2, encoder)
             assert [locator.span(i) for i in wanted] == [truth[i] for i in wanted], text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Sequence
 
@@ -10,16 +9,15 @@ from vedette.config.schema import Topic
 from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_topics
 from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
-from vedette.matching.models import FIELDS, ArticleText, TopicMatch
+from vedette.matching.locate import HitOffsets, Scan
+from vedette.matching.models import ArticleText, TopicMatch
+from vedette.matching.report import report
 from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
-from vedette.matching.snippet import make_snippet
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import scripts_in
 
 Found = set[tuple[int, int, int]]
 """(term, first word, last word) hits in one field."""
-_Scan = tuple[str, list[str], list[str]]
-"""A field with hits, kept for locating them: its text, chunks and each chunk's codes."""
 
 
 def topic_matches(plan: TopicPlan, hits: Hits) -> bool:
@@ -57,7 +55,7 @@ class Matcher:
         texts = (article.title or "", article.summary or "", article.body or "")
         langs = article_languages(article.language, texts, self._compiled.forced)
         hits: dict[int, list[Hit]] = {}
-        scanned: dict[int, _Scan] = {}
+        scanned: dict[int, Scan] = {}
         for index, text in enumerate(texts):
             if text:
                 self._scan(index, text, langs, hits, scanned)
@@ -69,17 +67,13 @@ class Matcher:
         if not matched:
             return []
         shown = [self._evidence(plan, hits) for plan in matched]
-        # Character offsets only for the words a snippet shows: one pass per field.
-        wanted: dict[int, set[int]] = {}
+        offsets = HitOffsets(scanned, self._compiled.width, self._encoder)
         for evidence_of_plan in shown:
+            # The first snippet's field: its words are located in one pass per field.
             field = max(e[1] for e in evidence_of_plan)
-            wanted.setdefault(field, set()).update(
-                i for _, f, first, last in evidence_of_plan if f == field for i in (first, last))
-        offsets = {}
-        for field, words in wanted.items():
-            locator = _Locator(*scanned[field], self._compiled.width, self._encoder)
-            offsets[field] = {index: locator.span(index) for index in sorted(words)}
-        return [self._report(plan, evidence_of_plan, texts, offsets)
+            offsets.want(field, (i for _, f, first, last in evidence_of_plan
+                                 if f == field for i in (first, last)))
+        return [report(plan, evidence_of_plan, texts, offsets)
                 for plan, evidence_of_plan in zip(matched, shown, strict=True)]
 
     @staticmethod
@@ -95,7 +89,7 @@ class Matcher:
         text: str,
         langs: tuple[str, ...],
         hits: dict[int, list[Hit]],
-        scanned: dict[int, _Scan],
+        scanned: dict[int, Scan],
     ) -> None:
         chunks = text.split()
         if not chunks:
@@ -140,29 +134,6 @@ class Matcher:
                     if _wild_fits(wild, start, marks, streams, compiled.width):
                         found.add((wild.term, start, start + len(wild.elements) - 1))
 
-    def _report(
-        self,
-        plan: TopicPlan,
-        shown: list[Evidence],
-        texts: tuple[str, str, str],
-        offsets: dict[int, dict[int, tuple[int, int]]],
-    ) -> TopicMatch:
-        used = {term for term, _, _, _ in shown}
-        terms = list(dict.fromkeys(ref.written for ref in plan.refs if ref.term in used))
-        fields = sorted({e[1] for e in shown})
-        # The body's sentence says most about the story; the title is the last resort.
-        field = fields[-1]
-        located = offsets[field]
-        spans = [(located[first][0], located[last][1])
-                 for _, f, first, last in shown if f == field]
-        return TopicMatch(
-            topic_id=plan.topic.id,
-            topic_name=plan.topic.name,
-            terms=tuple(terms),
-            fields=tuple(FIELDS[i] for i in fields),
-            snippet=make_snippet(FIELDS[field], texts[field], spans),
-        )
-
 
 def _wild_fits(
     wild: WildTerm, start: int, marks: list[tuple[int, ...]], streams: dict[int, str], width: int
@@ -185,48 +156,3 @@ def _wild_fits(
         ):
             return True
     return False
-
-
-_RUN = 32  # chunks summed at a time beyond where a word should be
-
-
-class _Locator:
-    """Offsets in a field's text of words counted across its chunks.
-
-    Asked for words in increasing order, it only does C-level work, and only as far as the
-    last word asked for: running sums of the length of each chunk's codes (`width` per
-    word: which chunk holds a word) and `str.split` with a count from the previous chunk
-    located (where that chunk starts: what the split leaves is the text from there on).
-    """
-
-    def __init__(self, text: str, chunks: list[str], codes: list[str], width: int,
-                 encoder: StreamEncoder) -> None:
-        self._chunks = chunks
-        self._codes = codes
-        self._width = width
-        self._encoder = encoder
-        self._code_ends: list[int] = []  # running code length, per chunk summed so far
-        self._rest = text.lstrip()  # the text from chunk `_chunk` on, which starts at…
-        self._start = len(text) - len(self._rest)  # …this offset
-        self._chunk = 0
-
-    def span(self, index: int) -> tuple[int, int]:
-        """[start, end) of word `index`; indexes must not decrease between calls."""
-        code_ends, wanted = self._code_ends, (index + 1) * self._width
-        while not code_ends or code_ends[-1] < wanted:
-            # Most chunks hold one word: sum a little past where the word should be.
-            done = len(code_ends)
-            if done >= len(self._chunks):
-                raise IndexError(index)
-            end = done + index - (code_ends[-1] // self._width if code_ends else 0) + _RUN
-            code_ends.extend(itertools.accumulate(
-                map(len, self._codes[done:end]), initial=code_ends[-1] if code_ends else 0))
-            del code_ends[done]  # `initial` repeats the previous end
-        chunk = bisect.bisect_left(code_ends, wanted)
-        if chunk > self._chunk:
-            rest = self._rest.split(None, chunk - self._chunk)[-1]
-            self._start += len(self._rest) - len(rest)
-            self._rest, self._chunk = rest, chunk
-        words_before = (code_ends[chunk - 1] if chunk else 0) // self._width
-        _, word_start, word_end = self._encoder.layout(self._chunks[chunk])[index - words_before]
-        return self._start + word_start, self._start + word_end

@@ -21,7 +21,7 @@ class ArticleText:
 
 @dataclass(frozen=True)
 class Snippet:
-    """The sentence around a topic's first hit, in the article's own characters."""
+    """A sentence around a topic's hit, in the article's own characters."""
 
     field: str
     """"title", "summary" or "body"."""
@@ -42,3 +42,10 @@ class TopicMatch:
     fields: tuple[str, ...]
     """Fields where any of those terms hit, in the order title, summary, body."""
     snippet: Snippet
+    """The sentence of the first hit, in the body when a term hit there (else the summary,
+    else the title)."""
+    term_fields: tuple[tuple[str, ...], ...] = ()
+    """For each of `terms`, the fields it hit in (same order as `fields`)."""
+    more_snippets: tuple[Snippet, ...] = ()
+    """Sentences of terms that `snippet` does not show and the title does not hold (an AND
+    whose terms sit in different sentences), at most two, in the order of `terms`."""

@@ -1,4 +1,4 @@
-"""Snippets: the sentence around a topic's first hit, with every hit in it highlighted."""
+"""Snippets: the sentence around a hit, with every hit of the topic in it highlighted."""
 
 from __future__ import annotations
 
@@ -31,25 +31,36 @@ _LONGEST = 1 + max(map(len, _ABBREVIATIONS))
 
 def make_snippet(field: str, text: str, spans: Iterable[tuple[int, int]]) -> Snippet:
     """The sentence of `text` holding the earliest of `spans` ([start, end) hits)."""
-    hits = _merge(spans)
-    first_start, first_end = hits[0]
-    start, end = _sentence(text, first_start, first_end)
+    return snippet_around(field, text, spans)[0]
+
+
+def snippet_around(
+    field: str, text: str, spans: Iterable[tuple[int, int]], anchor: tuple[int, int] | None = None
+) -> tuple[Snippet, tuple[int, int]]:
+    """The sentence of `text` holding `anchor` (by default the earliest of `spans`), with
+    every one of `spans` inside it highlighted; and the [start, end) of `text` it shows."""
+    hits = _merge(spans if anchor is None else (*spans, anchor))
+    main = 0 if anchor is None else next(
+        i for i, (start, end) in enumerate(hits) if start <= anchor[0] < end)
+    main_start, main_end = hits[main]
+    start, end = _sentence(text, main_start, main_end)
     start, end = _strip(text, start, end)
-    cut_start, cut_end = _window(text, start, end, first_start, first_end)
+    cut_start, cut_end = _window(text, start, end, main_start, main_end)
     prefix = _ELLIPSIS if cut_start > start else ""
     suffix = _ELLIPSIS if cut_end < end else ""
     shift = len(prefix) - cut_start
     highlights = []
     for index, (hit_start, hit_end) in enumerate(hits):
-        if index == 0:  # always shown, even if absurdly long: clip it to the window
+        if index == main:  # always shown, even if absurdly long: clip it to the window
             hit_start, hit_end = max(hit_start, cut_start), min(hit_end, cut_end)
         if cut_start <= hit_start and hit_end <= cut_end and hit_start < hit_end:
             highlights.append((hit_start + shift, hit_end + shift))
-    return Snippet(
+    snippet = Snippet(
         field=field,
         text=prefix + text[cut_start:cut_end] + suffix,
         highlights=tuple(highlights),
     )
+    return snippet, (cut_start, cut_end)
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
