@@ -205,7 +205,14 @@ def digest_data(
             {"topic": item.topic_name, "topic_id": item.topic_id, "url": item.url,
              "title": item.title, "source": item.source,
              "published": _iso(item.published) if item.published else None,
-             "terms": list(item.terms), "snippet": item.snippet}
+             "terms": list(item.terms), "snippet": item.snippet,
+             "hits": [{"term": term, "fields": list(fields)}
+                      for term, fields in zip(item.terms, item.term_fields, strict=False)],
+             "snippets": [
+                 {"field": field, "text": text, "highlights": [list(h) for h in highlights]}
+                 for field, text, highlights in (
+                     (item.snippet_field, item.snippet, item.highlights),
+                     *((s.field, s.text, s.highlights) for s in item.more_snippets))]}
             for item in items
         ],
     }
@@ -286,11 +293,23 @@ def _item_context(item: PendingItem, zone: tzinfo) -> dict[str, Any]:
         "link": safe_link(item.url),
         "source": clean_line(item.source),
         "published": _local_time(item.published, zone) if item.published else "time unknown",
-        "terms": [term for term in (clean_line(t) for t in item.terms) if term],
+        "terms": _term_labels(item),
         "snippet": snippet_segments(item.snippet, item.highlights),
+        "more_snippets": [snippet_segments(s.text, s.highlights) for s in item.more_snippets],
         "also": [{"source": clean_line(source), "url": clean_line(url), "link": safe_link(url)}
                  for source, url in item.also],
     }
+
+
+def _term_labels(item: PendingItem) -> list[str]:
+    """Each term that hit, with the fields it hit in when known: "drones (title, body)"."""
+    labels = []
+    for index, term in enumerate(clean_line(t) for t in item.terms):
+        if not term:
+            continue
+        fields = item.term_fields[index] if index < len(item.term_fields) else ()
+        labels.append(f"{term} ({', '.join(map(clean_line, fields))})" if fields else term)
+    return labels
 
 
 def _newest_first(item: PendingItem) -> tuple[float, int]:

@@ -24,6 +24,7 @@ from alerts.channels.apprise import AppriseChannel, markdown_escape
 from tests.support.json_receiver import JsonReceiver
 from vedette.config.schema import AppriseChannel as AppriseConfig
 from vedette.config.schema import FileChannel as FileConfig
+from vedette.matching import Snippet
 from vedette.store import PendingItem
 
 GENERATED = dt.datetime(2025, 11, 25, 5, 0, tzinfo=dt.UTC)
@@ -34,13 +35,15 @@ SNIPPET = "Україна та Литва домовилися про спіль
 
 
 def item(delivery_id: int, title: str, *, url: str = "https://www.lrt.lt/naujienos/1",
-         snippet: str = SNIPPET, term: str = "спільне виробництво") -> PendingItem:
+         snippet: str = SNIPPET, term: str = "спільне виробництво",
+         more_snippets: tuple[Snippet, ...] = ()) -> PendingItem:
     start = max(snippet.find(term), 0)
     return PendingItem(
         delivery_id=delivery_id, match_id=delivery_id, topic_id="joint-production",
         topic_name="Joint production", url=url, title=title, source="lrt", published=GENERATED,
         terms=(term,), fields=("body",), snippet=snippet, snippet_field="body",
         highlights=((start, start + len(term)),), matched_at=GENERATED,
+        more_snippets=more_snippets,
     )
 
 
@@ -90,6 +93,15 @@ def receiver() -> Iterator[JsonReceiver]:
 
 
 # -- what arrives ---------------------------------------------------------------------------
+
+def test_further_sentences_are_lines_of_their_own(receiver: JsonReceiver) -> None:
+    more = Snippet("body", "Йдеться про далекобійні дрони.", ((12, 29),))
+    send(channel(receiver.url("/hook")), digest(item(1, "Дрони", more_snippets=(more,))))
+    [post] = receiver.bodies()
+    lines = post.json()["message"].splitlines()
+    first = next(i for i, line in enumerate(lines) if "**спільне виробництво**" in line)
+    assert lines[first + 1] == "  Йдеться про **далекобійні дрони**."
+
 
 def test_delivers_once_with_subject_as_title_and_markdown_body(receiver: JsonReceiver) -> None:
     rendered = digest()

@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from alerts import RenderedDigest, batch_id, render_digest
 from alerts.render import clean_line, safe_link, snippet_segments
+from vedette.matching import Snippet
 from vedette.store import PendingItem
 
 HOSTILE = json.loads(
@@ -28,7 +29,9 @@ SNIPPET = "Lithuania and Ukraine agree joint production of long-range drones in 
 def item(delivery_id: int, *, topic: str = "Joint production", title: str = "A story",
          url: str = "https://example.org/story", published: dt.datetime | None = NOW,
          snippet: str = SNIPPET, highlights: tuple[tuple[int, int], ...] | None = None,
-         terms: tuple[str, ...] = ("joint production",)) -> PendingItem:
+         terms: tuple[str, ...] = ("joint production",),
+         term_fields: tuple[tuple[str, ...], ...] = (),
+         more_snippets: tuple[Snippet, ...] = ()) -> PendingItem:
     if highlights is None:
         start = snippet.find("joint production")
         highlights = ((start, start + 16),) if start >= 0 else ()
@@ -36,7 +39,8 @@ def item(delivery_id: int, *, topic: str = "Joint production", title: str = "A s
         delivery_id=delivery_id, match_id=delivery_id, topic_id=topic.lower().replace(" ", "-"),
         topic_name=topic, url=url, title=title, source="defense-news", published=published,
         terms=terms, fields=("body",), snippet=snippet, snippet_field="body",
-        highlights=highlights, matched_at=NOW,
+        highlights=highlights, matched_at=NOW, term_fields=term_fields,
+        more_snippets=more_snippets,
     )
 
 
@@ -133,9 +137,13 @@ def test_batch_id_depends_on_digest_and_deliveries_only() -> None:
 
 
 def test_data_follows_the_design_format() -> None:
-    rendered = render(item(1, title="Спільне виробництво", url="https://example.org/ua"),
+    more = Snippet("body", "Talks on long-range drones continue.", ((9, 26),))
+    rendered = render(item(1, title="Спільне виробництво", url="https://example.org/ua",
+                           terms=("joint production", "long-range drones"),
+                           term_fields=(("title", "body"), ("body",)), more_snippets=(more,)),
                       item(2, topic="Long-range drones", published=None))
     data = json.loads(json.dumps(rendered.data, ensure_ascii=False))
+    start = SNIPPET.find("joint production")
     assert data == {
         "digest": "morning",
         "generated_at": "2025-11-25T05:00:00+00:00",
@@ -143,12 +151,34 @@ def test_data_follows_the_design_format() -> None:
             {"topic": "Joint production", "topic_id": "joint-production",
              "url": "https://example.org/ua", "title": "Спільне виробництво",
              "source": "defense-news", "published": "2025-11-25T05:00:00+00:00",
-             "terms": ["joint production"], "snippet": SNIPPET},
+             "terms": ["joint production", "long-range drones"], "snippet": SNIPPET,
+             # Beyond the design's keys: where each term hit, and every snippet in full.
+             "hits": [{"term": "joint production", "fields": ["title", "body"]},
+                      {"term": "long-range drones", "fields": ["body"]}],
+             "snippets": [
+                 {"field": "body", "text": SNIPPET, "highlights": [[start, start + 16]]},
+                 {"field": "body", "text": more.text, "highlights": [[9, 26]]}]},
             {"topic": "Long-range drones", "topic_id": "long-range-drones",
              "url": "https://example.org/story", "title": "A story", "source": "defense-news",
-             "published": None, "terms": ["joint production"], "snippet": SNIPPET},
+             "published": None, "terms": ["joint production"], "snippet": SNIPPET,
+             "hits": [],
+             "snippets": [
+                 {"field": "body", "text": SNIPPET, "highlights": [[start, start + 16]]}]},
         ],
     }
+
+
+def test_each_term_shows_its_fields_and_further_sentences_follow_the_first() -> None:
+    more = Snippet("body", "Talks on long-range drones <continue>.", ((9, 26),))
+    rendered = render(item(1, terms=("joint production", "long-range drones"),
+                           term_fields=(("title", "body"), ("body",)), more_snippets=(more,)))
+    assert "matched: joint production (title, body), long-range drones (body)" in rendered.text
+    assert "matched: joint production (title, body), long-range drones (body)" in rendered.html
+    lines = rendered.text.splitlines()
+    first = lines.index("  " + SNIPPET.replace("joint production", "**joint production**"))
+    assert lines[first + 1] == "  ... Talks on **long-range drones** <continue>."
+    assert ("&hellip; Talks on <mark" in rendered.html
+            and "long-range drones</mark> &lt;continue&gt;." in rendered.html)
 
 
 def test_naive_generated_at_is_refused() -> None:

@@ -33,6 +33,7 @@ from alerts.channels.slack_blocks import (
 )
 from tests.support.slack_receiver import Reply, SlackReceiver
 from vedette.config import schema
+from vedette.matching import Snippet
 from vedette.store import PendingItem
 
 GENERATED = dt.datetime(2025, 11, 25, 5, 0, tzinfo=dt.UTC)
@@ -45,7 +46,8 @@ SNIPPET = "Україна та Литва домовилися про спіль
 
 def item(n: int, title: str, *, topic: str = "Joint production", url: str | None = None,
          snippet: str = SNIPPET, term: str = "спільне виробництво", source: str = "lrt",
-         published: dt.datetime | None = GENERATED) -> PendingItem:
+         published: dt.datetime | None = GENERATED,
+         more_snippets: tuple[Snippet, ...] = ()) -> PendingItem:
     start = snippet.find(term)
     highlights = ((start, start + len(term)),) if start >= 0 else ()
     return PendingItem(
@@ -53,7 +55,8 @@ def item(n: int, title: str, *, topic: str = "Joint production", url: str | None
         url=url if url is not None else f"https://example.org/news/{n}", title=title,
         source=source, published=published and published - dt.timedelta(minutes=n),
         terms=(term,), fields=("body",), snippet=snippet, snippet_field="body",
-        highlights=highlights, matched_at=GENERATED,
+        highlights=highlights, matched_at=GENERATED, term_fields=(("title", "body"),),
+        more_snippets=more_snippets,
     )
 
 
@@ -160,9 +163,23 @@ def test_posts_one_block_kit_message(receiver: SlackReceiver) -> None:
         "text": "*<https://example.org/news/1|Lietuva ir Ukraina: bendra dronų gamyba>*\n"
                 "Україна та Литва домовилися про *спільне виробництво* далекобійних дронів "
                 "&amp; більше."}
-    assert context["elements"][0]["text"] == "lrt · 2025-11-25 04:59 UTC · matched: спільне виробництво"
+    assert context["elements"][0]["text"] == (
+        "lrt · 2025-11-25 04:59 UTC · matched: спільне виробництво (title, body)")
     assert [b["type"] for b in rest] == ["section", "section", "context"]
     assert rest[1]["text"]["text"].endswith("\n*Long-range drones* for Ukraine")
+
+
+def test_further_sentences_follow_the_first_within_the_section(receiver: SlackReceiver) -> None:
+    more = Snippet("body", "Йдеться про далекобійні дрони *нового* типу.", ((12, 29),))
+    long_more = Snippet("body", "x" * 5000, ((0, 1),))
+    send(channel(receiver.url), digest(item(1, "Дрони", more_snippets=(more, long_more))))
+    [request] = receiver.requests
+    section = request.payload["blocks"][3]["text"]["text"]
+    first, second, *rest = section.split("\n")[1:]
+    assert "*спільне виробництво*" in first
+    assert second == "Йдеться про *далекобійні дрони* \u2217нового\u2217 типу."
+    # The third is cut to what is left of the section's 3,000 characters.
+    assert len(rest) == 1 and rest[0].endswith("…") and len(section) <= 3000
 
 
 @pytest.mark.xfail("timezone" not in RenderedDigest.__dataclass_fields__, strict=True,

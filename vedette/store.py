@@ -7,7 +7,6 @@ synchronous=FULL: a kill -9 or power loss keeps every committed delivery record.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vedette.match_columns import (
+    highlights_from,
+    match_columns,
+    snippets_from,
+    strings_from,
+    term_fields_from,
+)
+from vedette.matching.models import Snippet
 from vedette.store_runs import RunRecord, RunsMixin, _from_iso, _iso, utcnow
 from vedette.store_schema import MIGRATIONS
 
@@ -70,6 +77,10 @@ class PendingItem:
     matched_at: datetime
     also: tuple[tuple[str, str], ...] = ()
     """(source, url) of syndicated copies of this story seen before it was delivered."""
+    term_fields: tuple[tuple[str, ...], ...] = ()
+    """For each of `terms`, the fields it hit in (empty for matches stored by an older Vedette)."""
+    more_snippets: tuple[Snippet, ...] = ()
+    """Sentences of the terms the first snippet does not show."""
 
 
 class Store(RunsMixin):
@@ -159,15 +170,14 @@ class Store(RunsMixin):
                 for match in matches:
                     if match.topic_id in covered:
                         continue
+                    columns = {"article_id": article_id, "topic_id": match.topic_id,
+                               **match_columns(match), "created_at": now}
                     match_id = db.execute(
                         "INSERT INTO matches (article_id, topic_id, topic_name, terms, fields,"
-                        " snippet, snippet_field, highlights, created_at)"
-                        " VALUES (?,?,?,?,?,?,?,?,?)",
-                        (article_id, match.topic_id, match.topic_name,
-                         json.dumps(list(match.terms), ensure_ascii=False),
-                         json.dumps(list(match.fields)), match.snippet.text,
-                         match.snippet.field, json.dumps([list(h) for h in match.snippet.highlights]),
-                         now),
+                        " snippet, snippet_field, highlights, term_fields, more_snippets,"
+                        " created_at) VALUES (:article_id, :topic_id, :topic_name, :terms,"
+                        " :fields, :snippet, :snippet_field, :highlights, :term_fields,"
+                        " :more_snippets, :created_at)", columns,
                     ).lastrowid
                     stored_matches += 1
                     for digest in digests_by_topic.get(match.topic_id, ()):
@@ -198,7 +208,7 @@ class Store(RunsMixin):
         sql = (
             "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url, a.id,"
             " a.title, a.source, a.published, m.terms, m.fields, m.snippet, m.snippet_field,"
-            " m.highlights, m.created_at"
+            " m.highlights, m.term_fields, m.more_snippets, m.created_at"
             " FROM deliveries d JOIN matches m ON m.id = d.match_id"
             " JOIN articles a ON a.id = m.article_id"
             " WHERE d.digest = ? AND d.sent_at IS NULL"
@@ -216,9 +226,11 @@ class Store(RunsMixin):
                 delivery_id=row["delivery_id"], match_id=row["match_id"],
                 topic_id=row["topic_id"], topic_name=row["topic_name"], url=row["url"],
                 title=row["title"], source=row["source"], published=_from_iso(row["published"]),
-                terms=tuple(json.loads(row["terms"])), fields=tuple(json.loads(row["fields"])),
+                terms=strings_from(row["terms"]), fields=strings_from(row["fields"]),
                 snippet=row["snippet"], snippet_field=row["snippet_field"],
-                highlights=tuple((int(a), int(b)) for a, b in json.loads(row["highlights"])),
+                highlights=highlights_from(row["highlights"]),
+                term_fields=term_fields_from(row["term_fields"]),
+                more_snippets=snippets_from(row["more_snippets"]),
                 matched_at=_from_iso(row["created_at"]) or utcnow(),
                 also=tuple(copies.get(row["id"], ())),
             )

@@ -95,4 +95,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source, kind)
     );
     """,
+    # version 3: what each term hit, and the sentences of terms the first snippet misses
+    """
+    ALTER TABLE matches ADD COLUMN term_fields TEXT NOT NULL DEFAULT '[]';
+                                           -- JSON list: per term of `terms`, its fields
+    ALTER TABLE matches ADD COLUMN more_snippets TEXT NOT NULL DEFAULT '[]';
+                                           -- JSON list of {field, text, highlights}
+    """,
 ]

@@ -52,9 +52,10 @@ def markdown_digest(digest: RenderedDigest) -> str:
             lines.append("  " + md(f"{item['source']} · {item['published']}{terms}"))
             if item["url"] and not link:
                 lines.append(f"  {md(item['url'])} (not a web link)")
-            if item["snippet"]:
-                lines.append("  " + "".join(f"**{md(s.text)}**" if s.mark else md(s.text)
-                                            for s in item["snippet"]))
+            for snippet in (item["snippet"], *item["more_snippets"]):
+                if snippet:
+                    lines.append("  " + "".join(f"**{md(s.text)}**" if s.mark else md(s.text)
+                                                for s in snippet))
     lines += ["", "---", f"Sent by Vedette for the digest {md(context['digest'])}."]
     return "\n".join(lines) + "\n"
 

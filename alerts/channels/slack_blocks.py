@@ -34,6 +34,8 @@ TITLE_MAX = 500
 """Longest title (escaped); the rest of a section's 3,000 characters is the snippet's."""
 URL_MAX = 1500
 """Longer URLs are not made links (they could not be shortened without breaking them)."""
+SNIPPET_MIN = 40
+"""A further snippet is left out rather than cut to less than this."""
 ELLIPSIS = "…"
 
 _MRKDWN = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),  # "&" first
@@ -177,8 +179,10 @@ def _article(article: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         head = f"*{clip(article['title'], TITLE_MAX)}*"
     text = head
-    if article["snippet"]:
-        text += "\n" + snippet_mrkdwn(article["snippet"], FIELD_MAX - width(head) - 1)
+    for snippet in (article["snippet"], *article["more_snippets"]):
+        room = FIELD_MAX - width(text) - 1
+        if snippet and room > SNIPPET_MIN:
+            text += "\n" + snippet_mrkdwn(snippet, room)
     details = [clip(article["source"], 200), clip(article["published"], 100)]
     if article["terms"]:
         details.append("matched: " + clip(", ".join(article["terms"]), 1000))
