@@ -41,6 +41,8 @@ def test_test_topic_runs_the_rule_as_written_now(workspace: Workspace, site: Loc
     assert "**HIMARS**" in exact.stdout and "poetry" not in exact.stdout
     assert query.returncode == 0 and "1 of 3 articles" in query.stdout, query.stdout
     assert "**HIMARS** **launchers**" in query.stdout
+    # A NEAR topic records the near pairs: the title's lone "HIMARS" is not one of them.
+    assert "matched: himars (body), launcher* (body)" in query.stdout
     assert "terms that hit: himars (1), launcher* (1)" in query.stdout
     assert broken.returncode == 2
     assert "keywords.yaml:3:36: topics[0].query: the query ends where a term was expected" in broken.stderr

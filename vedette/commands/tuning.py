@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from vedette.config import Config
 from vedette.config.schema import json_schema
-from vedette.matching import ArticleText, Matcher
+from vedette.matching import ArticleText, Matcher, Snippet
 from vedette.output import Output
 from vedette.store import Store
 
@@ -42,17 +42,26 @@ def test_topic(config: Config, name: str, days: int, samples: int, out: Output) 
     if sources:
         out.line("by source: " + ", ".join(f"{s} ({n})" for s, n in sources.most_common()))
     for row, match in hits[:samples]:
-        text = match.snippet.text
-        marked, position = "", 0
-        for start, end in match.snippet.highlights:
-            marked += text[position:start] + "**" + text[start:end] + "**"
-            position = end
-        marked += text[position:]
         out.line("")
         out.line(f"* {row['title']}  [{row['source']}, {row['fetched_at'][:10]}]")
         out.line(f"  {row['url']}")
-        out.line(f"  {match.snippet.field}: {' '.join(marked.split())}")
+        out.line("  matched: " + ", ".join(
+            f"{term} ({', '.join(fields)})"
+            for term, fields in zip(match.terms, match.term_fields, strict=True)))
+        for snippet in (match.snippet, *match.more_snippets):
+            out.line(f"  {snippet.field}: {_marked(snippet)}")
     return EXIT_OK
+
+
+def _marked(snippet: Snippet) -> str:
+    """The snippet on one line, its highlights between ** and **."""
+    text = snippet.text
+    marked, position = "", 0
+    for start, end in snippet.highlights:
+        marked += text[position:start] + "**" + text[start:end] + "**"
+        position = end
+    marked += text[position:]
+    return " ".join(marked.split())
 
 
 def print_schema(out: Output) -> int:
