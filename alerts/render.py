@@ -31,6 +31,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from alerts.digest_data import digest_data
 from vedette.store import PendingItem
 
 SUBJECT_MAX = 150
@@ -194,30 +195,6 @@ def make_subject(counts: Sequence[tuple[str, int]]) -> str:
     return f"{total} new"
 
 
-def digest_data(
-    digest_name: str, items: Sequence[PendingItem], generated_at: datetime
-) -> dict[str, Any]:
-    """The machine-readable digest, as DESIGN.md specifies it (values as stored)."""
-    return {
-        "digest": digest_name,
-        "generated_at": _iso(generated_at),
-        "matches": [
-            {"topic": item.topic_name, "topic_id": item.topic_id, "url": item.url,
-             "title": item.title, "source": item.source,
-             "published": _iso(item.published) if item.published else None,
-             "terms": list(item.terms), "snippet": item.snippet,
-             "hits": [{"term": term, "fields": list(fields)}
-                      for term, fields in zip(item.terms, item.term_fields, strict=False)],
-             "snippets": [
-                 {"field": field, "text": text, "highlights": [list(h) for h in highlights]}
-                 for field, text, highlights in (
-                     (item.snippet_field, item.snippet, item.highlights),
-                     *((s.field, s.text, s.highlights) for s in item.more_snippets))]}
-            for item in items
-        ],
-    }
-
-
 def safe_link(url: str) -> str | None:
     """`url` if it may be a link in a digest (http/https with a host), else None."""
     url = url.strip()
@@ -323,7 +300,3 @@ def _aware(moment: datetime) -> datetime:
 
 def _local_time(moment: datetime, zone: tzinfo) -> str:
     return _aware(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _iso(moment: datetime) -> str:
-    return _aware(moment).astimezone(UTC).isoformat(timespec="seconds")

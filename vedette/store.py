@@ -15,14 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vedette.match_columns import (
+from vedette.store_matches import (
+    PendingItem,
     highlights_from,
     match_columns,
     snippets_from,
     strings_from,
     term_fields_from,
 )
-from vedette.matching.models import Snippet
 from vedette.store_runs import RunRecord, RunsMixin, _from_iso, _iso, utcnow
 from vedette.store_schema import MIGRATIONS
 
@@ -55,32 +55,6 @@ class SaveResult:
     duplicate_of: int | None
     matches: int
     deliveries: int
-
-
-@dataclass(frozen=True)
-class PendingItem:
-    """One match waiting to go out in one digest."""
-
-    delivery_id: int
-    match_id: int
-    topic_id: str
-    topic_name: str
-    url: str
-    title: str
-    source: str
-    published: datetime | None
-    terms: tuple[str, ...]
-    fields: tuple[str, ...]
-    snippet: str
-    snippet_field: str
-    highlights: tuple[tuple[int, int], ...]
-    matched_at: datetime
-    also: tuple[tuple[str, str], ...] = ()
-    """(source, url) of syndicated copies of this story seen before it was delivered."""
-    term_fields: tuple[tuple[str, ...], ...] = ()
-    """For each of `terms`, the fields it hit in (empty for matches stored by an older Vedette)."""
-    more_snippets: tuple[Snippet, ...] = ()
-    """Sentences of the terms the first snippet does not show."""
 
 
 class Store(RunsMixin):

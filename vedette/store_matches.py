@@ -1,12 +1,41 @@
-"""How a match is kept in the `matches` table: its JSON columns, written and read back."""
+"""How a match is kept in the `matches` table (its JSON columns, written and read back),
+and what a pending delivery of one looks like."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from vedette.matching.models import Snippet, TopicMatch
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """One match waiting to go out in one digest."""
+
+    delivery_id: int
+    match_id: int
+    topic_id: str
+    topic_name: str
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    terms: tuple[str, ...]
+    fields: tuple[str, ...]
+    snippet: str
+    snippet_field: str
+    highlights: tuple[tuple[int, int], ...]
+    matched_at: datetime
+    also: tuple[tuple[str, str], ...] = ()
+    """(source, url) of syndicated copies of this story seen before it was delivered."""
+    term_fields: tuple[tuple[str, ...], ...] = ()
+    """For each of `terms`, the fields it hit in (empty for matches stored by an older Vedette)."""
+    more_snippets: tuple[Snippet, ...] = ()
+    """Sentences of the terms the first snippet does not show."""
 
 
 def match_columns(match: TopicMatch) -> dict[str, str]:
