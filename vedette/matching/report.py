@@ -28,23 +28,21 @@ def report(
     fields = sorted({field for found in fields_of_term.values() for field in found})
     # The body's sentence says most about the story; the title is the last resort.
     field = fields[-1]
-    snippet, window = _snippet(shown, field, texts, offsets)
-    windows = [(field, window)]
+    snippet, unshown = _snippet(shown, field, texts, offsets, set(fields_of_term))
     more: list[Snippet] = []
-    for term in dict.fromkeys(ref.term for ref in plan.refs if ref.term in fields_of_term):
-        if len(windows) == MAX_SNIPPETS:
+    # Terms the first sentence misses, in the order written: each gets its first hit's
+    # sentence, unless the title (the digest's headline) or an earlier sentence shows it.
+    for term in dict.fromkeys(ref.term for ref in plan.refs) if unshown else ():
+        if len(more) == MAX_SNIPPETS - 1:
             break
-        if _TITLE in fields_of_term[term]:
-            continue  # the headline above the snippet shows it
-        hits = [(f, first, last) for t, f, first, last in shown if t == term]
-        if _inside(hits, windows, offsets):
+        if term not in unshown or _TITLE in fields_of_term[term]:
             continue
-        term_field = max(f for f, _, _ in hits)
-        first_hit = min((first, last) for f, first, last in hits if f == term_field)
-        anchor = offsets.span(term_field, *first_hit)
-        extra, extra_window = _snippet(shown, term_field, texts, offsets, anchor)
+        term_field = max(fields_of_term[term])
+        first, last = min((first, last) for t, f, first, last in shown
+                          if t == term and f == term_field)
+        extra, unshown = _snippet(shown, term_field, texts, offsets, unshown,
+                                  offsets.span(term_field, first, last))
         more.append(extra)
-        windows.append((term_field, extra_window))
     return TopicMatch(
         topic_id=plan.topic.id,
         topic_name=plan.topic.name,
@@ -61,23 +59,16 @@ def _snippet(
     field: int,
     texts: tuple[str, str, str],
     offsets: HitOffsets,
+    unshown: set[int],
     anchor: tuple[int, int] | None = None,
-) -> tuple[Snippet, tuple[int, int]]:
+) -> tuple[Snippet, set[int]]:
     """The sentence of `field` around `anchor` (else the first hit), every hit of the match
-    in it highlighted; and the [start, end) of the field's text it shows."""
+    in it highlighted; and which of the `unshown` terms it still does not show."""
+    terms = [term for term, f, _, _ in shown if f == field]
     spans = [offsets.span(field, first, last) for _, f, first, last in shown if f == field]
-    return snippet_around(FIELDS[field], texts[field], spans, anchor)
-
-
-def _inside(
-    hits: list[tuple[int, int, int]], windows: list[tuple[int, tuple[int, int]]],
-    offsets: HitOffsets,
-) -> bool:
-    """Whether one of `hits` is shown by one of the snippets' windows."""
-    for field, first, last in hits:
-        for shown_field, (start, end) in windows:
-            if field == shown_field:
-                hit_start, hit_end = offsets.span(field, first, last)
-                if start <= hit_start and hit_end <= end:
-                    return True
-    return False
+    snippet, (start, end) = snippet_around(FIELDS[field], texts[field], spans, anchor)
+    if len(unshown) == 1 and anchor is None and terms[spans.index(min(spans))] in unshown:
+        return snippet, set()  # one term, and the sentence is its first hit's: the usual case
+    return snippet, unshown.difference(
+        term for term, (hit_start, hit_end) in zip(terms, spans, strict=True)
+        if start <= hit_start and hit_end <= end)
