@@ -11,7 +11,7 @@ from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.locate import HitOffsets, Scan
 from vedette.matching.models import ArticleText, TopicMatch
-from vedette.matching.report import report
+from vedette.matching.report import in_reach, report
 from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import scripts_in
@@ -69,10 +69,10 @@ class Matcher:
         shown = [self._evidence(plan, hits) for plan in matched]
         offsets = HitOffsets(scanned, self._compiled.width, self._encoder)
         for evidence_of_plan in shown:
-            # The first snippet's field: its words are located in one pass per field.
+            # The first snippet's words: located in one pass per field.
             field = max(e[1] for e in evidence_of_plan)
-            offsets.want(field, (i for _, f, first, last in evidence_of_plan
-                                 if f == field for i in (first, last)))
+            offsets.want(field, (i for _, first, last in in_reach(evidence_of_plan, field)
+                                 for i in (first, last)))
         return [report(plan, evidence_of_plan, texts, offsets)
                 for plan, evidence_of_plan in zip(matched, shown, strict=True)]
 

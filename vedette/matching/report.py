@@ -6,11 +6,13 @@ from vedette.matching.compiler import TopicPlan
 from vedette.matching.locate import HitOffsets
 from vedette.matching.models import FIELDS, Snippet, TopicMatch
 from vedette.matching.rules import Evidence
-from vedette.matching.snippet import snippet_around
+from vedette.matching.snippet import MAX_CHARS, snippet_around
 
 MAX_SNIPPETS = 3
 """Sentences per match: the first hit's, and up to two for terms it does not show."""
 _TITLE = FIELDS.index("title")
+REACH = MAX_CHARS // 2
+"""Words a snippet can hold at most: each has a character and a separator at least."""
 
 
 def report(
@@ -38,10 +40,9 @@ def report(
         if term not in unshown or _TITLE in fields_of_term[term]:
             continue
         term_field = max(fields_of_term[term])
-        first, last = min((first, last) for t, f, first, last in shown
-                          if t == term and f == term_field)
-        extra, unshown = _snippet(shown, term_field, texts, offsets, unshown,
-                                  offsets.span(term_field, first, last))
+        first_hit = min((first, last) for t, f, first, last in shown
+                        if t == term and f == term_field)
+        extra, unshown = _snippet(shown, term_field, texts, offsets, unshown, first_hit)
         more.append(extra)
     return TopicMatch(
         topic_id=plan.topic.id,
@@ -62,13 +63,27 @@ def _snippet(
     unshown: set[int],
     anchor: tuple[int, int] | None = None,
 ) -> tuple[Snippet, set[int]]:
-    """The sentence of `field` around `anchor` (else the first hit), every hit of the match
-    in it highlighted; and which of the `unshown` terms it still does not show."""
-    terms = [term for term, f, _, _ in shown if f == field]
-    spans = [offsets.span(field, first, last) for _, f, first, last in shown if f == field]
-    snippet, (start, end) = snippet_around(FIELDS[field], texts[field], spans, anchor)
+    """The sentence of `field` around the hit `anchor` (first, last word; else the first
+    hit), every hit of the match in it highlighted; and which of the `unshown` terms it
+    still does not show."""
+    hits = in_reach(shown, field, anchor)
+    terms = [term for term, _, _ in hits]
+    spans = [offsets.span(field, first, last) for _, first, last in hits]
+    snippet, (start, end) = snippet_around(
+        FIELDS[field], texts[field], spans, anchor and offsets.span(field, *anchor))
     if len(unshown) == 1 and anchor is None and terms[spans.index(min(spans))] in unshown:
         return snippet, set()  # one term, and the sentence is its first hit's: the usual case
     return snippet, unshown.difference(
         term for term, (hit_start, hit_end) in zip(terms, spans, strict=True)
         if start <= hit_start and hit_end <= end)
+
+
+def in_reach(
+    shown: list[Evidence], field: int, anchor: tuple[int, int] | None = None
+) -> list[tuple[int, int, int]]:
+    """(term, first word, last word) of the hits in `field` that a snippet around `anchor`
+    (else the field's first hit) could show: a snippet holds at most REACH words, so a
+    term named twenty times in a long body is located near its sentence only."""
+    hits = [(term, first, last) for term, f, first, last in shown if f == field]
+    start = anchor[0] if anchor else min(first for _, first, _ in hits)
+    return [hit for hit in hits if -REACH <= hit[1] - start <= REACH]
