@@ -359,3 +359,27 @@ def test_word_offsets_agree_with_the_word_regex_on_random_texts(
             wanted = sorted(rng.sample(range(len(truth)), rng.randint(1, len(truth))))
             locator = Locator(text, chunks, encoder.chunk_codes(chunks, 1), 2, encoder)
             assert [locator.span(i) for i in wanted] == [truth[i] for i in wanted], text
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("uk", "Russia said", ("en", "uk")),
+    ("ru", "Україна", ("en", "ru")),
+    (None, "Сили оборони збили дрони над Києвом.", ("en", "uk")),
+    (None, "Силы обороны сбили беспилотники, сообщил штаб.", ("en", "ru")),
+    (None, "Він сказав: «Мы этого не допустим».", ("en", "uk", "ru")),  # a quote
+    (None, "Дрони", ("en", "uk", "ru")),  # too short to tell
+    (None, "Vilniuje pasirašyta sutartis dėl dronų gamybos.", ("en", "lt", "uk", "ru")),
+    (None, "Umowa o produkcji dronów dalekiego zasięgu.", ("en", "pl", "uk", "ru")),
+])
+def test_article_languages_come_from_the_page_or_the_letters(
+        language: str | None, text: str, expected: tuple[str, ...]) -> None:
+    from vedette.matching.languages import article_languages
+
+    assert article_languages(language, [text]) == expected
+
+
+def test_ukrainian_article_without_a_language_matches_through_lemmas() -> None:
+    matcher = Matcher([topic(any=["далекобійні дрони"])])
+    (match,) = matcher.match(ArticleText(
+        title="Новини", body="Сили оборони отримали нові далекобійних дронів партію."))
+    assert match.snippet.highlights

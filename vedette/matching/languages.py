@@ -24,6 +24,11 @@ SCRIPT: Final[dict[str, Script]] = {
 # languages: when an article's language is unknown they say which Latin stemmer to add.
 _LITHUANIAN = re.compile("[ėįųūĖĮŲŪ]")
 _POLISH = re.compile("[łńśźżćóŁŃŚŹŻĆÓ]")
+# Likewise for Cyrillic: letters only Ukrainian (і, ї, є, ґ) or only Russian (ы, э, ъ, ё)
+# writes. Either set alone names the language; both (a quote) or neither (a short title,
+# Bulgarian, Belarusian) keep both analyses.
+_UKRAINIAN = re.compile("[іїєґІЇЄҐ]")
+_RUSSIAN = re.compile("[ыэъёЫЭЪЁ]")
 
 
 def languages_for_script(script: Script) -> tuple[str, ...]:
@@ -41,8 +46,9 @@ def article_languages(
     English stemming always runs on Latin words: English names and terms turn up in every
     language's defense news. Lithuanian/Polish are added when the article says so (or,
     without a language, when their letters appear). Cyrillic words are Ukrainian or Russian:
-    a known language picks one, otherwise both run, as neither can be ruled out. `forced`
-    languages (a topic's `languages:`) always run.
+    a known language picks one; without one, letters only one of them writes pick it, and
+    otherwise both run, as neither can be ruled out. `forced` languages (a topic's
+    `languages:`) always run.
     """
     code = (language or "").strip().lower()[:2] or None
     texts = tuple(texts)
@@ -51,10 +57,18 @@ def article_languages(
         langs.append("lt")
     if code == "pl" or (code is None and any(map(_POLISH.search, texts))):
         langs.append("pl")
-    if code != "ru":
-        langs.append("uk")
-    if code != "uk":
-        langs.append("ru")
+    if code is None:
+        ukrainian = any(map(_UKRAINIAN.search, texts))
+        russian = any(map(_RUSSIAN.search, texts))
+        if ukrainian or not russian:
+            langs.append("uk")
+        if russian or not ukrainian:
+            langs.append("ru")
+    else:
+        if code != "ru":
+            langs.append("uk")
+        if code != "uk":
+            langs.append("ru")
     langs.extend(lang for lang in forced if lang not in langs)
     return tuple(lang for lang in LANGUAGES if lang in langs)
 
