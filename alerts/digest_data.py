@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +23,9 @@ def digest_data(
              "title": item.title, "source": item.source,
              "published": _iso(item.published) if item.published else None,
              "terms": list(item.terms), "snippet": item.snippet,
-             "hits": [{"term": term, "fields": list(fields)}
-                      for term, fields in zip(item.terms, item.term_fields, strict=False)],
+             # Matches stored by an older Vedette know their terms but not the fields.
+             "hits": [{"term": term, "fields": list(fields)} for term, fields
+                      in itertools.zip_longest(item.terms, item.term_fields, fillvalue=())],
              "snippets": [
                  {"field": field, "text": text, "highlights": [list(h) for h in highlights]}
                  for field, text, highlights in (

@@ -383,3 +383,22 @@ def test_ukrainian_article_without_a_language_matches_through_lemmas() -> None:
     (match,) = matcher.match(ArticleText(
         title="Новини", body="Сили оборони отримали нові далекобійних дронів партію."))
     assert match.snippet.highlights
+
+
+def test_a_further_sentence_locates_its_words_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each pass over a field walks it from the start: one per hit near a further sentence
+    # would make a long body with many hits cost seconds.
+    from vedette.matching import locate
+
+    passes = []
+
+    class CountedLocator(locate.Locator):
+        def __init__(self, *args: Any) -> None:
+            passes.append(1)
+            super().__init__(*args)
+
+    monkeypatch.setattr(locate, "Locator", CountedLocator)
+    body = "A drone flew. " + "The army said it was ready. " * 500 + "tank " * 150 + "."
+    (match,) = Matcher([topic(all=["drone", "tank"])]).match(ArticleText(title="t", body=body))
+    assert set(highlighted(match.more_snippets[0])) == {"tank"}
+    assert len(passes) == 2  # the first sentence's words, then the further sentence's

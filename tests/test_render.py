@@ -161,7 +161,7 @@ def test_data_follows_the_design_format() -> None:
             {"topic": "Long-range drones", "topic_id": "long-range-drones",
              "url": "https://example.org/story", "title": "A story", "source": "defense-news",
              "published": None, "terms": ["joint production"], "snippet": SNIPPET,
-             "hits": [],
+             "hits": [{"term": "joint production", "fields": []}],  # stored before fields were
              "snippets": [
                  {"field": "body", "text": SNIPPET, "highlights": [[start, start + 16]]}]},
         ],
@@ -176,8 +176,8 @@ def test_each_term_shows_its_fields_and_further_sentences_follow_the_first() -> 
     assert "matched: joint production (title, body), long-range drones (body)" in rendered.html
     lines = rendered.text.splitlines()
     first = lines.index("  " + SNIPPET.replace("joint production", "**joint production**"))
-    assert lines[first + 1] == "  ... Talks on **long-range drones** <continue>."
-    assert ("&hellip; Talks on <mark" in rendered.html
+    assert lines[first + 1] == "  Talks on **long-range drones** <continue>."
+    assert ('<p style="margin:4px 0 0;color:#30364a;">Talks on <mark' in rendered.html
             and "long-range drones</mark> &lt;continue&gt;." in rendered.html)
 
 

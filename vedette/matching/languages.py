@@ -25,8 +25,9 @@ SCRIPT: Final[dict[str, Script]] = {
 _LITHUANIAN = re.compile("[ėįųūĖĮŲŪ]")
 _POLISH = re.compile("[łńśźżćóŁŃŚŹŻĆÓ]")
 # Likewise for Cyrillic: letters only Ukrainian (і, ї, є, ґ) or only Russian (ы, э, ъ, ё)
-# writes. Either set alone names the language; both (a quote) or neither (a short title,
-# Bulgarian, Belarusian) keep both analyses.
+# writes among our languages. Either set alone names the language; both (a quote) or
+# neither (a short title) keep both analyses. (Other Cyrillic languages share some of
+# these letters and get one analysis or the other; no topic is written in them.)
 _UKRAINIAN = re.compile("[іїєґІЇЄҐ]")
 _RUSSIAN = re.compile("[ыэъёЫЭЪЁ]")
 

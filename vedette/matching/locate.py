@@ -61,9 +61,10 @@ class Locator:
 
 
 class HitOffsets:
-    """Offsets of hit words, per field, located in batches: every word announced with
-    `want` is located in the one pass the first `span` in that field makes; a word asked
-    for later (a further snippet) costs a pass of its own."""
+    """Offsets of hit words, per field, located in batches: the words announced with
+    `want` are located together, in one pass over the field, by the first `span` that
+    needs one of them (a pass walks the field from its start, so one per word would be
+    quadratic)."""
 
     def __init__(self, scanned: Mapping[int, Scan], width: int, encoder: StreamEncoder) -> None:
         self._scanned = scanned

@@ -11,8 +11,8 @@ from vedette.matching.snippet import MAX_CHARS, snippet_around
 MAX_SNIPPETS = 3
 """Sentences per match: the first hit's, and up to two for terms it does not show."""
 _TITLE = FIELDS.index("title")
-REACH = MAX_CHARS // 2
-"""Words a snippet can hold at most: each has a character and a separator at least."""
+REACH = MAX_CHARS
+"""Words a snippet can hold at most: each has a character at least ("155mm" is two)."""
 
 
 def report(
@@ -22,35 +22,40 @@ def report(
     fields_of_term: dict[int, set[int]] = {}
     for term, field, _, _ in shown:
         fields_of_term.setdefault(term, set()).add(field)
-    # Terms as written, in the order written; one written form may stand for several ids.
-    written: dict[str, set[int]] = {}
+    # Terms as written, in the order written; one written form may stand for several ids
+    # ("drone" and "Drone"), and one id for several forms.
+    ids_of: dict[str, set[int]] = {}
     for ref in plan.refs:
         if ref.term in fields_of_term:
-            written.setdefault(ref.written, set()).update(fields_of_term[ref.term])
-    fields = sorted({field for found in fields_of_term.values() for field in found})
+            ids_of.setdefault(ref.written, set()).add(ref.term)
+    fields_of = {written: set().union(*(fields_of_term[i] for i in ids))
+                 for written, ids in ids_of.items()}
+    fields = sorted(set().union(*fields_of_term.values()))
     # The body's sentence says most about the story; the title is the last resort.
     field = fields[-1]
-    snippet, unshown = _snippet(shown, field, texts, offsets, set(fields_of_term))
+    snippet, seen = _snippet(shown, field, texts, offsets)
     more: list[Snippet] = []
     # Terms the first sentence misses, in the order written: each gets its first hit's
     # sentence, unless the title (the digest's headline) or an earlier sentence shows it.
-    for term in dict.fromkeys(ref.term for ref in plan.refs) if unshown else ():
+    # (With one term there is nothing to check: the sentence is its first hit's.)
+    for written, ids in ids_of.items() if len(ids_of) > 1 else ():
         if len(more) == MAX_SNIPPETS - 1:
             break
-        if term not in unshown or _TITLE in fields_of_term[term]:
+        if ids & seen or _TITLE in fields_of[written]:
             continue
-        term_field = max(fields_of_term[term])
-        first_hit = min((first, last) for t, f, first, last in shown
-                        if t == term and f == term_field)
-        extra, unshown = _snippet(shown, term_field, texts, offsets, unshown, first_hit)
+        term_field = max(fields_of[written])
+        first_hit = min((first, last) for term, f, first, last in shown
+                        if term in ids and f == term_field)
+        extra, also_seen = _snippet(shown, term_field, texts, offsets, first_hit)
         more.append(extra)
+        seen |= also_seen
     return TopicMatch(
         topic_id=plan.topic.id,
         topic_name=plan.topic.name,
-        terms=tuple(written),
+        terms=tuple(ids_of),
         fields=tuple(FIELDS[i] for i in fields),
         snippet=snippet,
-        term_fields=tuple(tuple(FIELDS[i] for i in sorted(found)) for found in written.values()),
+        term_fields=tuple(tuple(FIELDS[i] for i in sorted(found)) for found in fields_of.values()),
         more_snippets=tuple(more),
     )
 
@@ -60,22 +65,20 @@ def _snippet(
     field: int,
     texts: tuple[str, str, str],
     offsets: HitOffsets,
-    unshown: set[int],
     anchor: tuple[int, int] | None = None,
 ) -> tuple[Snippet, set[int]]:
     """The sentence of `field` around the hit `anchor` (first, last word; else the first
-    hit), every hit of the match in it highlighted; and which of the `unshown` terms it
-    still does not show."""
+    hit), every hit of the match in it highlighted; and the terms it shows."""
     hits = in_reach(shown, field, anchor)
-    terms = [term for term, _, _ in hits]
+    offsets.want(field, (i for _, first, last in hits for i in (first, last)))
     spans = [offsets.span(field, first, last) for _, first, last in hits]
-    snippet, (start, end) = snippet_around(
+    snippet, (start, end), (main_start, main_end) = snippet_around(
         FIELDS[field], texts[field], spans, anchor and offsets.span(field, *anchor))
-    if len(unshown) == 1 and anchor is None and terms[spans.index(min(spans))] in unshown:
-        return snippet, set()  # one term, and the sentence is its first hit's: the usual case
-    return snippet, unshown.difference(
-        term for term, (hit_start, hit_end) in zip(terms, spans, strict=True)
-        if start <= hit_start and hit_end <= end)
+    # Shown: inside the snippet, or part of the hit it is about (which is cut to fit when
+    # it is longer than a snippet).
+    return snippet, {term for (term, _, _), (hit_start, hit_end) in zip(hits, spans, strict=True)
+                     if (start <= hit_start and hit_end <= end)
+                     or (hit_start < main_end and main_start < hit_end)}
 
 
 def in_reach(

@@ -36,12 +36,14 @@ def make_snippet(field: str, text: str, spans: Iterable[tuple[int, int]]) -> Sni
 
 def snippet_around(
     field: str, text: str, spans: Iterable[tuple[int, int]], anchor: tuple[int, int] | None = None
-) -> tuple[Snippet, tuple[int, int]]:
+) -> tuple[Snippet, tuple[int, int], tuple[int, int]]:
     """The sentence of `text` holding `anchor` (by default the earliest of `spans`), with
-    every one of `spans` inside it highlighted; and the [start, end) of `text` it shows."""
+    every one of `spans` inside it highlighted; the [start, end) of `text` it shows; and
+    the [start, end) of the hit it is about (with the hits overlapping it), which is always
+    highlighted, cut to fit."""
     hits = _merge(spans if anchor is None else (*spans, anchor))
     main = 0 if anchor is None else next(
-        i for i, (start, end) in enumerate(hits) if start <= anchor[0] < end)
+        (i for i, (start, end) in enumerate(hits) if start <= anchor[0] < end), 0)
     main_start, main_end = hits[main]
     start, end = _sentence(text, main_start, main_end)
     start, end = _strip(text, start, end)
@@ -60,7 +62,7 @@ def snippet_around(
         text=prefix + text[cut_start:cut_end] + suffix,
         highlights=tuple(highlights),
     )
-    return snippet, (cut_start, cut_end)
+    return snippet, (cut_start, cut_end), (main_start, main_end)
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
