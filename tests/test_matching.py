@@ -322,9 +322,9 @@ def test_chunk_layouts_survive_a_reset_caused_by_another_slot(
     monkeypatch.setattr("vedette.matching.encoding._CACHE_LIMIT", 4)
     encoder = StreamEncoder(Analyzer(), {"drone": "a"}, "b", 3)
     latin = ["drone,", "strike", "F-16s"]
-    stream = encoder.encode(latin, 1)
+    stream = "".join(encoder.chunk_codes(latin, 1))
     # Cyrillic words fill the shared layouts in slot 2, whose own cache was empty.
-    encoder.encode(["дрон", "удар", "ракета", "завод"], 2)
+    encoder.chunk_codes(["дрон", "удар", "ракета", "завод"], 2)
     assert stream == "abbbb"
     assert [encoder.layout(chunk) for chunk in latin] == [
         (("drone", 0, 5),), (("strike", 0, 6),), (("F", 0, 1), ("16", 2, 4), ("s", 4, 5))]

@@ -132,10 +132,6 @@ class StreamEncoder:
         """
         return self._codes[slot].apply(chunks, lambda code: list(map(code, chunks)))
 
-    def encode(self, chunks: list[str], slot: int) -> str:
-        """The codes of every word of `chunks`, as one stream."""
-        return "".join(self.chunk_codes(chunks, slot))
-
     def layout(self, chunk: str) -> Layout:
         """The words of one chunk, with their [start, end) inside it."""
         return self._layouts.get(chunk)

@@ -29,11 +29,6 @@ _ABBREVIATIONS = frozenset((
 _LONGEST = 1 + max(map(len, _ABBREVIATIONS))
 
 
-def make_snippet(field: str, text: str, spans: Iterable[tuple[int, int]]) -> Snippet:
-    """The sentence of `text` holding the earliest of `spans` ([start, end) hits)."""
-    return snippet_around(field, text, spans)[0]
-
-
 def snippet_around(
     field: str, text: str, spans: Iterable[tuple[int, int]], anchor: tuple[int, int] | None = None
 ) -> tuple[Snippet, tuple[int, int], tuple[int, int]]:
