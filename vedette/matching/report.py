@@ -11,6 +11,7 @@ from vedette.matching.snippet import MAX_CHARS, snippet_around
 MAX_SNIPPETS = 3
 """Sentences per match: the first hit's, and up to two for terms it does not show."""
 _TITLE = FIELDS.index("title")
+_TRIES = 5  # hits tried as the anchor of a sentence that shows every term
 REACH = MAX_CHARS
 """Words a snippet can hold at most: each has a character at least ("155mm" is two)."""
 
@@ -34,14 +35,19 @@ def report(
     # The body's sentence says most about the story; the title is the last resort.
     field = fields[-1]
     snippet, seen = _snippet(shown, field, texts, offsets)
+    # Terms that need a sentence: the title (the digest's headline) shows the others.
+    needed = {written: ids for written, ids in ids_of.items() if _TITLE not in fields_of[written]}
+    if not all(ids & seen for ids in needed.values()):
+        # One sentence saying it all beats the first hit's plus one per missing term.
+        whole = _whole_sentence(shown, field, texts, offsets, list(needed.values()), seen)
+        if whole is not None:
+            snippet, seen = whole
     more: list[Snippet] = []
-    # Terms the first sentence misses, in the order written: each gets its first hit's
-    # sentence, unless the title (the digest's headline) or an earlier sentence shows it.
-    # (With one term there is nothing to check: the sentence is its first hit's.)
-    for written, ids in ids_of.items() if len(ids_of) > 1 else ():
+    # Terms still missing, in the order written: each gets its first hit's sentence.
+    for written, ids in needed.items():
         if len(more) == MAX_SNIPPETS - 1:
             break
-        if ids & seen or _TITLE in fields_of[written]:
+        if ids & seen:
             continue
         term_field = max(fields_of[written])
         first_hit = min((first, last) for term, f, first, last in shown
@@ -79,6 +85,34 @@ def _snippet(
     return snippet, {term for (term, _, _), (hit_start, hit_end) in zip(hits, spans, strict=True)
                      if (start <= hit_start and hit_end <= end)
                      or (hit_start < main_end and main_start < hit_end)}
+
+
+def _whole_sentence(
+    shown: list[Evidence],
+    field: int,
+    texts: tuple[str, str, str],
+    offsets: HitOffsets,
+    needed: list[set[int]],
+    seen: set[int],
+) -> tuple[Snippet, set[int]] | None:
+    """The first sentence of `field` that shows a term of every one of `needed`, looked
+    for around the first hits of a term the first sentence misses (any such sentence
+    holds one); None when there is none there."""
+    rarest: list[tuple[int, int]] = []
+    for ids in needed:
+        if ids & seen:
+            continue
+        hits = sorted({(first, last) for term, f, first, last in shown
+                       if term in ids and f == field})
+        if not hits:
+            return None  # that term is not in this field at all
+        if not rarest or len(hits) < len(rarest):
+            rarest = hits
+    for anchor in rarest[:_TRIES]:
+        snippet, seen_there = _snippet(shown, field, texts, offsets, anchor)
+        if all(ids & seen_there for ids in needed):
+            return snippet, seen_there
+    return None
 
 
 def in_reach(
