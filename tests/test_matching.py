@@ -42,7 +42,7 @@ def test_case_table_is_well_formed() -> None:
     assert len(ids) >= 150
     assert len(ids) == len(set(ids)), "case ids must be unique"
     allowed = {"id", "topic", "title", "summary", "body", "language", "expected", "terms",
-               "fields", "highlights", "term_fields", "more_highlights"}
+               "fields", "highlights", "term_fields", "more_highlights", "snippet"}
     for case in CASES:
         assert set(case) <= allowed, case["id"]
         assert isinstance(case["expected"], bool), case["id"]
@@ -63,6 +63,8 @@ def test_case(case: dict[str, Any]) -> None:
         assert list(match.fields) == case["fields"]
     if "highlights" in case:
         assert highlighted(match.snippet) == case["highlights"]
+    if "snippet" in case:
+        assert match.snippet.text == case["snippet"]
     if "term_fields" in case:
         assert dict(zip(match.terms, map(list, match.term_fields), strict=True)) == case[
             "term_fields"]
@@ -402,3 +404,14 @@ def test_a_further_sentence_locates_its_words_in_one_pass(monkeypatch: pytest.Mo
     (match,) = Matcher([topic(all=["drone", "tank"])]).match(ArticleText(title="t", body=body))
     assert set(highlighted(match.more_snippets[0])) == {"tank"}
     assert len(passes) == 2  # the first sentence's words, then the further sentence's
+
+
+def test_a_hit_cut_at_the_snippet_edge_is_highlighted_as_far_as_it_shows() -> None:
+    filler = " ".join(["the army said that a drone had been seen flying low over the city"] * 4)
+    body = f"A drone flew over {filler} while air defense systems were moved east."
+    (match,) = Matcher([topic(any=["drone", "air defense", "defense systems"])]).match(
+        ArticleText(title="Ukraine buys defense systems", body=body))
+    # The window ends inside "air defense systems": the part shown is highlighted.
+    assert match.snippet.text.endswith("while air…")
+    assert highlighted(match.snippet)[-1] == "air"
+    assert match.more_snippets == ()  # shown, so no sentence of its own

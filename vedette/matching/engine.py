@@ -11,7 +11,7 @@ from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.locate import HitOffsets, Scan
 from vedette.matching.models import ArticleText, TopicMatch
-from vedette.matching.report import in_reach, report
+from vedette.matching.report import MatchReport
 from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import scripts_in
@@ -66,15 +66,12 @@ class Matcher:
                    if topic_matches(plan, hits)]
         if not matched:
             return []
-        shown = [self._evidence(plan, hits) for plan in matched]
+        reports = [MatchReport(plan, self._evidence(plan, hits)) for plan in matched]
         offsets = HitOffsets(scanned, self._compiled.width, self._encoder)
-        for evidence_of_plan in shown:
-            # The first snippet's words: located in one pass per field.
-            field = max(e[1] for e in evidence_of_plan)
-            offsets.want(field, (i for _, first, last in in_reach(evidence_of_plan, field)
-                                 for i in (first, last)))
-        return [report(plan, evidence_of_plan, texts, offsets)
-                for plan, evidence_of_plan in zip(matched, shown, strict=True)]
+        for report in reports:
+            # The first sentences' words, located in one pass per field for all topics.
+            offsets.want(report.field, report.words_in_reach(report.field, report.anchor))
+        return [report.build(texts, offsets) for report in reports]
 
     @staticmethod
     def _evidence(plan: TopicPlan, hits: Hits) -> list[Evidence]:

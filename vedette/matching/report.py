@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
+from collections.abc import Iterator
+
 from vedette.matching.compiler import TopicPlan
 from vedette.matching.locate import HitOffsets
 from vedette.matching.models import FIELDS, Snippet, TopicMatch
@@ -9,118 +13,136 @@ from vedette.matching.rules import Evidence
 from vedette.matching.snippet import MAX_CHARS, snippet_around
 
 MAX_SNIPPETS = 3
-"""Sentences per match: the first hit's, and up to two for terms it does not show."""
+"""Sentences per match: the first, and up to two for terms it does not show."""
 _TITLE = FIELDS.index("title")
 _TRIES = 5  # hits tried as the anchor of a sentence that shows every term
 REACH = MAX_CHARS
 """Words a snippet can hold at most: each has a character at least ("155mm" is two)."""
 
-
-def report(
-    plan: TopicPlan, shown: list[Evidence], texts: tuple[str, str, str], offsets: HitOffsets
-) -> TopicMatch:
-    """The match of `plan`'s topic, explained by the hits in `shown`."""
-    fields_of_term: dict[int, set[int]] = {}
-    for term, field, _, _ in shown:
-        fields_of_term.setdefault(term, set()).add(field)
-    # Terms as written, in the order written; one written form may stand for several ids
-    # ("drone" and "Drone"), and one id for several forms.
-    ids_of: dict[str, set[int]] = {}
-    for ref in plan.refs:
-        if ref.term in fields_of_term:
-            ids_of.setdefault(ref.written, set()).add(ref.term)
-    fields_of = {written: set().union(*(fields_of_term[i] for i in ids))
-                 for written, ids in ids_of.items()}
-    fields = sorted(set().union(*fields_of_term.values()))
-    # The body's sentence says most about the story; the title is the last resort.
-    field = fields[-1]
-    snippet, seen = _snippet(shown, field, texts, offsets)
-    # Terms that need a sentence: the title (the digest's headline) shows the others.
-    needed = {written: ids for written, ids in ids_of.items() if _TITLE not in fields_of[written]}
-    if not all(ids & seen for ids in needed.values()):
-        # One sentence saying it all beats the first hit's plus one per missing term.
-        whole = _whole_sentence(shown, field, texts, offsets, list(needed.values()), seen)
-        if whole is not None:
-            snippet, seen = whole
-    more: list[Snippet] = []
-    # Terms still missing, in the order written: each gets its first hit's sentence.
-    for written, ids in needed.items():
-        if len(more) == MAX_SNIPPETS - 1:
-            break
-        if ids & seen:
-            continue
-        term_field = max(fields_of[written])
-        first_hit = min((first, last) for term, f, first, last in shown
-                        if term in ids and f == term_field)
-        extra, also_seen = _snippet(shown, term_field, texts, offsets, first_hit)
-        more.append(extra)
-        seen |= also_seen
-    return TopicMatch(
-        topic_id=plan.topic.id,
-        topic_name=plan.topic.name,
-        terms=tuple(ids_of),
-        fields=tuple(FIELDS[i] for i in fields),
-        snippet=snippet,
-        term_fields=tuple(tuple(FIELDS[i] for i in sorted(found)) for found in fields_of.values()),
-        more_snippets=tuple(more),
-    )
+Span = tuple[int, int]
+"""(first word, last word) of a hit."""
 
 
-def _snippet(
-    shown: list[Evidence],
-    field: int,
-    texts: tuple[str, str, str],
-    offsets: HitOffsets,
-    anchor: tuple[int, int] | None = None,
-) -> tuple[Snippet, set[int]]:
-    """The sentence of `field` around the hit `anchor` (first, last word; else the first
-    hit), every hit of the match in it highlighted; and the terms it shows."""
-    hits = in_reach(shown, field, anchor)
-    offsets.want(field, (i for _, first, last in hits for i in (first, last)))
-    spans = [offsets.span(field, first, last) for _, first, last in hits]
-    snippet, (start, end), (main_start, main_end) = snippet_around(
-        FIELDS[field], texts[field], spans, anchor and offsets.span(field, *anchor))
-    # Shown: inside the snippet, or part of the hit it is about (which is cut to fit when
-    # it is longer than a snippet).
-    return snippet, {term for (term, _, _), (hit_start, hit_end) in zip(hits, spans, strict=True)
-                     if (start <= hit_start and hit_end <= end)
-                     or (hit_start < main_end and main_start < hit_end)}
+class MatchReport:
+    """The hits that explain one matched topic, grouped to build its report: which terms
+    hit where, and the sentences to show.
 
+    Terms count by how they are written (HIMARS and =HIMARS are one term to a reader). A
+    term that hit in the title needs no sentence: the digest shows the title. The first
+    sentence is the first hit's of a term that needs one, in the body (else the summary,
+    else the title); when it misses such a term, a later sentence showing them all
+    replaces it, or else each missing term adds its first hit's sentence.
+    """
 
-def _whole_sentence(
-    shown: list[Evidence],
-    field: int,
-    texts: tuple[str, str, str],
-    offsets: HitOffsets,
-    needed: list[set[int]],
-    seen: set[int],
-) -> tuple[Snippet, set[int]] | None:
-    """The first sentence of `field` that shows a term of every one of `needed`, looked
-    for around the first hits of a term the first sentence misses (any such sentence
-    holds one); None when there is none there."""
-    rarest: list[tuple[int, int]] = []
-    for ids in needed:
-        if ids & seen:
-            continue
-        hits = sorted({(first, last) for term, f, first, last in shown
-                       if term in ids and f == field})
-        if not hits:
-            return None  # that term is not in this field at all
-        if not rarest or len(hits) < len(rarest):
-            rarest = hits
-    for anchor in rarest[:_TRIES]:
-        snippet, seen_there = _snippet(shown, field, texts, offsets, anchor)
-        if all(ids & seen_there for ids in needed):
-            return snippet, seen_there
-    return None
+    def __init__(self, plan: TopicPlan, shown: list[Evidence]) -> None:
+        self._plan = plan
+        hits: dict[int, dict[int, list[Span]]] = {}  # term → field → its hits, sorted
+        for term, field, first, last in sorted(set(shown)):
+            hits.setdefault(term, {}).setdefault(field, []).append((first, last))
+        self._hits = hits
+        # Terms as written, in the order written: one written form may stand for several
+        # ids ("drone" and "Drone"), and one id for several forms.
+        self._ids: dict[str, set[int]] = {}
+        for ref in plan.refs:
+            if ref.term in hits:
+                self._ids.setdefault(ref.written, set()).add(ref.term)
+        self._fields = {written: {field for i in ids for field in hits[i]}
+                        for written, ids in self._ids.items()}
+        self._needed = {written: ids for written, ids in self._ids.items()
+                        if _TITLE not in self._fields[written]}
+        self.field = max(field for found in self._fields.values() for field in found)
+        # Every hit of the field, in word order, for the sentences' highlights.
+        self._in_field = sorted({(first, last, term) for term, by_field in hits.items()
+                                 for first, last in by_field.get(self.field, ())})
+        self._firsts = [first for first, _, _ in self._in_field]
+        needing = {i for ids in self._needed.values() for i in ids}
+        self.anchor: Span = next(((first, last) for first, last, term in self._in_field
+                                  if term in needing), self._in_field[0][:2])
 
+    def words_in_reach(self, field: int, anchor: Span) -> Iterator[int]:
+        """The words to locate for a sentence of `field` around `anchor`."""
+        for first, last, _ in self._reach(field, anchor):
+            yield first
+            yield last
 
-def in_reach(
-    shown: list[Evidence], field: int, anchor: tuple[int, int] | None = None
-) -> list[tuple[int, int, int]]:
-    """(term, first word, last word) of the hits in `field` that a snippet around `anchor`
-    (else the field's first hit) could show: a snippet holds at most REACH words, so a
-    term named twenty times in a long body is located near its sentence only."""
-    hits = [(term, first, last) for term, f, first, last in shown if f == field]
-    start = anchor[0] if anchor else min(first for _, first, _ in hits)
-    return [hit for hit in hits if -REACH <= hit[1] - start <= REACH]
+    def build(self, texts: tuple[str, str, str], offsets: HitOffsets) -> TopicMatch:
+        snippet, seen = self._snippet(self.field, self.anchor, texts, offsets)
+        missing = [ids for ids in self._needed.values() if not ids & seen]
+        if missing:
+            whole = self._whole_sentence(missing, texts, offsets)
+            if whole is not None:
+                snippet, seen = whole
+        more: list[Snippet] = []
+        for written, ids in self._needed.items():
+            if len(more) == MAX_SNIPPETS - 1:
+                break
+            if ids & seen:
+                continue
+            field = max(self._fields[written])
+            extra, also_seen = self._snippet(field, self._first_hits(ids, field)[0], texts,
+                                             offsets)
+            more.append(extra)
+            seen |= also_seen
+        fields = sorted({field for found in self._fields.values() for field in found})
+        return TopicMatch(
+            topic_id=self._plan.topic.id,
+            topic_name=self._plan.topic.name,
+            terms=tuple(self._ids),
+            fields=tuple(FIELDS[i] for i in fields),
+            snippet=snippet,
+            term_fields=tuple(tuple(FIELDS[i] for i in sorted(found))
+                              for found in self._fields.values()),
+            more_snippets=tuple(more),
+        )
+
+    def _whole_sentence(
+        self, missing: list[set[int]], texts: tuple[str, str, str], offsets: HitOffsets
+    ) -> tuple[Snippet, set[int]] | None:
+        """A later sentence of the field that shows every needed term, looked for around
+        the first hits of the rarest missing one (any such sentence holds one of them);
+        None when there is none there."""
+        rarest: list[Span] = []
+        for ids in missing:
+            found = self._first_hits(ids, self.field)
+            if not found:
+                return None  # that term is not in this field at all
+            if not rarest or len(found) < len(rarest):
+                rarest = found
+        for anchor in rarest[:_TRIES]:
+            snippet, seen = self._snippet(self.field, anchor, texts, offsets)
+            if all(ids & seen for ids in self._needed.values()):
+                return snippet, seen
+        return None
+
+    def _snippet(
+        self, field: int, anchor: Span, texts: tuple[str, str, str], offsets: HitOffsets
+    ) -> tuple[Snippet, set[int]]:
+        """The sentence of `field` around the hit `anchor`, every hit of the match in it
+        highlighted; and the terms it shows (a hit cut at its edge counts)."""
+        hits = self._reach(field, anchor)
+        offsets.want(field, self.words_in_reach(field, anchor))
+        spans = [offsets.span(field, first, last) for first, last, _ in hits]
+        snippet, (start, end) = snippet_around(
+            FIELDS[field], texts[field], spans, offsets.span(field, *anchor))
+        return snippet, {term for (_, _, term), (hit_start, hit_end) in zip(hits, spans, strict=True)
+                         if hit_start < end and start < hit_end}
+
+    def _reach(self, field: int, anchor: Span) -> list[tuple[int, int, int]]:
+        """(first, last, term) of the hits of `field` a sentence around `anchor` could show:
+        a snippet holds at most REACH words, so a term named twenty times in a long body
+        is located near the sentence only."""
+        if field == self.field:
+            in_field, firsts = self._in_field, self._firsts
+        else:
+            in_field = sorted((first, last, term) for term, by_field in self._hits.items()
+                              for first, last in by_field.get(field, ()))
+            firsts = [first for first, _, _ in in_field]
+        low = bisect.bisect_left(firsts, anchor[0] - REACH)
+        return in_field[low:bisect.bisect_right(firsts, anchor[0] + REACH)]
+
+    def _first_hits(self, ids: set[int], field: int) -> list[Span]:
+        """The hits in `field` of a term written one way, in word order."""
+        if len(ids) == 1:
+            (only,) = ids
+            return self._hits[only].get(field, [])
+        return list(heapq.merge(*(self._hits[i].get(field, []) for i in ids)))

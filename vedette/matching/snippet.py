@@ -31,15 +31,13 @@ _LONGEST = 1 + max(map(len, _ABBREVIATIONS))
 
 def snippet_around(
     field: str, text: str, spans: Iterable[tuple[int, int]], anchor: tuple[int, int] | None = None
-) -> tuple[Snippet, tuple[int, int], tuple[int, int]]:
+) -> tuple[Snippet, tuple[int, int]]:
     """The sentence of `text` holding `anchor` (by default the earliest of `spans`), with
-    every one of `spans` inside it highlighted; the [start, end) of `text` it shows; and
-    the [start, end) of the hit it is about (with the hits overlapping it), which is always
-    highlighted, cut to fit."""
+    every one of `spans` it shows highlighted (cut to fit at its edges); and the [start,
+    end) of `text` it shows."""
     hits = _merge(spans if anchor is None else (*spans, anchor))
-    main = 0 if anchor is None else next(
-        (i for i, (start, end) in enumerate(hits) if start <= anchor[0] < end), 0)
-    main_start, main_end = hits[main]
+    main_start, main_end = hits[0] if anchor is None else next(
+        ((start, end) for start, end in hits if start <= anchor[0] < end), hits[0])
     start, end = _sentence(text, main_start, main_end)
     start, end = _strip(text, start, end)
     cut_start, cut_end = _window(text, start, end, main_start, main_end)
@@ -47,17 +45,17 @@ def snippet_around(
     suffix = _ELLIPSIS if cut_end < end else ""
     shift = len(prefix) - cut_start
     highlights = []
-    for index, (hit_start, hit_end) in enumerate(hits):
-        if index == main:  # always shown, even if absurdly long: clip it to the window
-            hit_start, hit_end = max(hit_start, cut_start), min(hit_end, cut_end)
-        if cut_start <= hit_start and hit_end <= cut_end and hit_start < hit_end:
+    for hit_start, hit_end in hits:
+        # A hit longer than the window, or across its edge, shows as far as it is seen.
+        hit_start, hit_end = max(hit_start, cut_start), min(hit_end, cut_end)
+        if hit_start < hit_end:
             highlights.append((hit_start + shift, hit_end + shift))
     snippet = Snippet(
         field=field,
         text=prefix + text[cut_start:cut_end] + suffix,
         highlights=tuple(highlights),
     )
-    return snippet, (cut_start, cut_end), (main_start, main_end)
+    return snippet, (cut_start, cut_end)
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -89,8 +87,10 @@ def _sentence_start(text: str, hit_start: int) -> int:
         run = cut
         while run > low and text[run - 1] in _STOPS:
             run -= 1
-        boundary = _BOUNDARY.match(text, run, hit_start)
-        if boundary is not None and boundary.group(1) and not _is_abbreviation(text, boundary):
+        # Not ended at the hit: "3.5" or "example.com" do not end a sentence before "5".
+        boundary = _BOUNDARY.match(text, run)
+        if (boundary is not None and boundary.group(1) and boundary.end() <= hit_start
+                and not _is_abbreviation(text, boundary)):
             return boundary.end()
         position = run
 
