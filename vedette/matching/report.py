@@ -36,9 +36,13 @@ class MatchReport:
 
     def __init__(self, plan: TopicPlan, shown: list[Evidence]) -> None:
         self._plan = plan
-        hits: dict[int, dict[int, list[Span]]] = {}  # term → field → its hits, sorted
-        for term, field, first, last in sorted(set(shown)):
+        hits: dict[int, dict[int, list[Span]]] = {}  # term → field → its hits, in order
+        for term, field, first, last in shown:
             hits.setdefault(term, {}).setdefault(field, []).append((first, last))
+        for by_field in hits.values():
+            for field, found in by_field.items():
+                if len(found) > 1:  # a rule's evidence may repeat a hit or mix their order
+                    by_field[field] = sorted(set(found))
         self._hits = hits
         # Terms as written, in the order written: one written form may stand for several
         # ids ("drone" and "Drone"), and one id for several forms.
@@ -46,14 +50,13 @@ class MatchReport:
         for ref in plan.refs:
             if ref.term in hits:
                 self._ids.setdefault(ref.written, set()).add(ref.term)
-        self._fields = {written: {field for i in ids for field in hits[i]}
+        self._fields = {written: set().union(*(hits[i] for i in ids))
                         for written, ids in self._ids.items()}
         self._needed = {written: ids for written, ids in self._ids.items()
                         if _TITLE not in self._fields[written]}
-        self.field = max(field for found in self._fields.values() for field in found)
+        self.field = max(max(found) for found in self._fields.values())
         # Every hit of the field, in word order, for the sentences' highlights.
-        self._in_field = sorted({(first, last, term) for term, by_field in hits.items()
-                                 for first, last in by_field.get(self.field, ())})
+        self._in_field = self._hits_in(self.field)
         self._firsts = [first for first, _, _ in self._in_field]
         needing = {i for ids in self._needed.values() for i in ids}
         self.anchor: Span = next(((first, last) for first, last, term in self._in_field
@@ -67,13 +70,15 @@ class MatchReport:
 
     def build(self, texts: tuple[str, str, str], offsets: HitOffsets) -> TopicMatch:
         snippet, seen = self._snippet(self.field, self.anchor, texts, offsets)
-        missing = [ids for ids in self._needed.values() if not ids & seen]
+        # One term: its first hit's sentence shows it (the usual case, and the quick one).
+        missing = [ids for ids in self._needed.values() if not ids & seen] if len(
+            self._needed) > 1 else []
         if missing:
             whole = self._whole_sentence(missing, texts, offsets)
             if whole is not None:
                 snippet, seen = whole
         more: list[Snippet] = []
-        for written, ids in self._needed.items():
+        for written, ids in self._needed.items() if missing else ():
             if len(more) == MAX_SNIPPETS - 1:
                 break
             if ids & seen:
@@ -83,7 +88,7 @@ class MatchReport:
                                              offsets)
             more.append(extra)
             seen |= also_seen
-        fields = sorted({field for found in self._fields.values() for field in found})
+        fields = sorted(set().union(*self._fields.values()))
         return TopicMatch(
             topic_id=self._plan.topic.id,
             topic_name=self._plan.topic.name,
@@ -120,7 +125,7 @@ class MatchReport:
         """The sentence of `field` around the hit `anchor`, every hit of the match in it
         highlighted; and the terms it shows (a hit cut at its edge counts)."""
         hits = self._reach(field, anchor)
-        offsets.want(field, self.words_in_reach(field, anchor))
+        offsets.want(field, (word for first, last, _ in hits for word in (first, last)))
         spans = [offsets.span(field, first, last) for first, last, _ in hits]
         snippet, (start, end) = snippet_around(
             FIELDS[field], texts[field], spans, offsets.span(field, *anchor))
@@ -134,11 +139,18 @@ class MatchReport:
         if field == self.field:
             in_field, firsts = self._in_field, self._firsts
         else:
-            in_field = sorted((first, last, term) for term, by_field in self._hits.items()
-                              for first, last in by_field.get(field, ()))
+            in_field = self._hits_in(field)
             firsts = [first for first, _, _ in in_field]
         low = bisect.bisect_left(firsts, anchor[0] - REACH)
         return in_field[low:bisect.bisect_right(firsts, anchor[0] + REACH)]
+
+    def _hits_in(self, field: int) -> list[tuple[int, int, int]]:
+        """(first, last, term) of every hit in `field`, in word order."""
+        if len(self._hits) == 1:
+            ((term, by_field),) = self._hits.items()
+            return [(first, last, term) for first, last in by_field.get(field, ())]
+        return sorted((first, last, term) for term, by_field in self._hits.items()
+                      for first, last in by_field.get(field, ()))
 
     def _first_hits(self, ids: set[int], field: int) -> list[Span]:
         """The hits in `field` of a term written one way, in word order."""
