@@ -415,3 +415,18 @@ def test_a_hit_cut_at_the_snippet_edge_is_highlighted_as_far_as_it_shows() -> No
     assert match.snippet.text.endswith("while air…")
     assert highlighted(match.snippet)[-1] == "air"
     assert match.more_snippets == ()  # shown, so no sentence of its own
+
+
+def test_a_long_sentence_is_cut_at_no_break_spaces_too() -> None:
+    words = ["слово", "дрони", "оборона", "підстанція", "5\u00a0000", "м."]
+    rng = random.Random(4)
+    body = "\u00a0".join(rng.choice(words[:4]) for _ in range(60)) + "\u00a0далекобійних\u00a0" \
+        + "\u00a0".join(rng.choice(words[:4]) for _ in range(60)) + "."
+    (match,) = Matcher([topic(any=["далекобійні"])]).match(
+        ArticleText(title="Новини", body=body, language="uk"))
+    text = match.snippet.text
+    assert text.startswith("…") and text.endswith("…")
+    inner = text[1:-1]
+    start = body.index(inner)
+    # Cut between words: white space on the far side of each cut.
+    assert body[start - 1].isspace() and body[start + len(inner)].isspace()

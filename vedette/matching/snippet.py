@@ -137,12 +137,16 @@ def _window(text: str, start: int, end: int, hit_start: int, hit_end: int) -> tu
     budget = MAX_CHARS - 2 * len(_ELLIPSIS)
     cut_start = max(start, min(hit_start - _LEAD, end - budget))
     cut_end = min(end, cut_start + budget)
+    # Any white space will do (no-break spaces are common in Ukrainian and Lithuanian
+    # news: "5 000", "2024 m."); only _SNAP characters are looked at.
     if cut_start > start:
-        space = text.find(" ", cut_start, min(cut_start + _SNAP, hit_start))
+        space = next((i for i in range(cut_start, min(cut_start + _SNAP, hit_start))
+                      if text[i].isspace()), -1)
         if space >= 0:
             cut_start = space + 1
     if cut_end < end:
-        space = text.rfind(" ", max(cut_end - _SNAP, hit_end), cut_end)
+        space = next((i for i in range(cut_end - 1, max(cut_end - _SNAP, hit_end) - 1, -1)
+                      if text[i].isspace()), -1)
         if space >= 0:
             cut_end = space
     return _strip(text, cut_start, cut_end)
