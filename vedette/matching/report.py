@@ -29,9 +29,10 @@ class MatchReport:
 
     Terms count by how they are written (HIMARS and =HIMARS are one term to a reader). A
     term that hit in the title needs no sentence: the digest shows the title. The first
-    sentence is the first hit's of a term that needs one, in the body (else the summary,
-    else the title); when it misses such a term, a later sentence showing them all
-    replaces it, or else each missing term adds its first hit's sentence.
+    sentence is the first hit's of a term that needs one, in the body where such a term
+    hit there (else the summary, else the title); when it misses such a term, a later
+    sentence showing them all replaces it, or else each missing term adds its first hit's
+    sentence.
     """
 
     def __init__(self, plan: TopicPlan, shown: list[Evidence]) -> None:
@@ -54,7 +55,8 @@ class MatchReport:
                         for written, ids in self._ids.items()}
         self._needed = {written: ids for written, ids in self._ids.items()
                         if _TITLE not in self._fields[written]}
-        self.field = max(max(found) for found in self._fields.values())
+        # The sentence's field: the last of those where terms needing a sentence hit.
+        self.field = max(max(self._fields[written]) for written in self._needed or self._ids)
         # Every hit of the field, in word order, for the sentences' highlights.
         self._in_field = self._hits_in(self.field)
         self._firsts = [first for first, _, _ in self._in_field]
