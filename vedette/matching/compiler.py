@@ -47,7 +47,8 @@ class TopicPlan:
     rule: object
     """The topic's rule tree (see `rules`), with `Ref` leaves."""
     refs: tuple[Ref, ...]
-    """Every ref of the rule, in the order written: a match lists those in its evidence."""
+    """The refs of the rule that can explain a match (see `refs_of`), in the order
+    written: a match lists those in its evidence."""
     flat: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
     """(any, all, none) term ids of a topic written as lists only: decided with set
     lookups, without walking the rule (most topics, and the hot path with many)."""

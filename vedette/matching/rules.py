@@ -54,19 +54,24 @@ def _any_of(terms: list[Term]) -> Any:
     return terms[0] if len(terms) == 1 else AnyOf(tuple(terms))
 
 
-def refs_of(node: Any) -> Iterator[Ref]:
-    """Every ref, in the order written: the order a match lists the terms that hit."""
+def refs_of(node: Any, negated: bool = False) -> Iterator[Ref]:
+    """Every ref that can explain a match, in the order written: the order a match lists
+    the terms that hit. A ref under an odd number of NOTs never does (its hits argue
+    against the match), so it is left out."""
     match node:
         case Ref():
-            yield node
+            if not negated:
+                yield node
         case AllOf(children) | AnyOf(children):
             for child in children:
-                yield from refs_of(child)
-        case Not(child) | InField(_, child):
-            yield from refs_of(child)
+                yield from refs_of(child, negated)
+        case Not(child):
+            yield from refs_of(child, not negated)
+        case InField(_, child):
+            yield from refs_of(child, negated)
         case Near(left, right, _):
-            yield from refs_of(left)
-            yield from refs_of(right)
+            yield from refs_of(left, negated)
+            yield from refs_of(right, negated)
 
 
 def field_bit(name: str) -> int:
