@@ -41,14 +41,12 @@ def render_for(config: Config, digest: Digest, items: Sequence[PendingItem],
                now: datetime | None = None) -> RenderedDigest:
     """The one place a digest's rendering inputs (timezone, topic order) are decided."""
     topics = config.digest_topics(digest)
-    topics_file = config.files.get("topics")
     return render_digest(
         digest.name, items,
         timezone=config.digest_timezone(digest),
         generated_at=now or datetime.now(UTC),
         topic_order=[t.id for t in topics],
         covers=[t.name for t in topics],
-        configured_in=str(topics_file) if topics_file else "",
         templates=config.settings.templates,
     )
 

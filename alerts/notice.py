@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from markupsafe import Markup
 
+from alerts.channels.base import Channel, DeliveryError
 from alerts.render import RenderedDigest, clean_line
+from vedette.config import Config
+from vedette.health import due_notices
+from vedette.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def render_notice(kind: str, subject: str, lines: Sequence[str],
@@ -35,4 +42,21 @@ def render_notice(kind: str, subject: str, lines: Sequence[str],
     )
 
 
-__all__ = ["render_notice"]
+async def send_health_notices(config: Config, store: Store, source: str) -> None:
+    """Send each notice due for `source` (vedette.health decides) once through the ops
+    channel; one that fails to send is not recorded, so the next crawl tries again."""
+    now = datetime.now(UTC)
+    for kind, on, subject, lines in due_notices(config, store, source, now):
+        log.warning("%s", subject)
+        channel_name = config.settings.health.channel
+        if channel_name is not None:
+            channel = Channel.create(channel_name, config.channels[channel_name])
+            try:
+                await channel.send(render_notice(f"health-{kind}", subject, lines, now))
+            except DeliveryError as exc:
+                log.error("health notice via %s: %s", channel_name, exc)
+                continue
+        store.set_notice(source, kind, on)
+
+
+__all__ = ["render_notice", "send_health_notices"]

@@ -88,14 +88,13 @@ def render_digest(
     generated_at: datetime,
     topic_order: Sequence[str] = (),
     covers: Sequence[str] = (),
-    configured_in: str = "",
     templates: Path | None = None,
 ) -> RenderedDigest:
     """Render `items` as the digest `digest_name` (times shown in `timezone`).
 
     `topic_order` (topic ids or names) orders the sections; other topics follow in order of
-    first appearance. `covers` (topic names) and `configured_in` (where the topics are
-    configured) feed the footer. Templates in `templates` are used before the shipped ones.
+    first appearance. `covers` (topic names) feeds the footer, which names the digest and
+    its topics and never a path on the server. Templates in `templates` are used before the shipped ones.
     """
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
@@ -104,7 +103,6 @@ def render_digest(
     context = digest_context(digest_name, groups, zone=ZoneInfo(timezone),
                              generated_at=generated_at)
     context["covers"] = [clean_line(name) for name in covers]
-    context["configured_in"] = clean_line(configured_in)
     html_env, text_env = _environments(str(templates) if templates else None)
     delivery_ids = tuple(sorted({item.delivery_id for item in items}))
     return RenderedDigest(

@@ -195,8 +195,7 @@ def main() -> None:
     def render() -> RenderedDigest:
         return render_digest(
             "morning", items, timezone="Europe/Vilnius", generated_at=GENERATED,
-            topic_order=[slugify(t) for t in TOPICS], covers=list(TOPICS),
-            configured_in="config/topics.yaml")
+            topic_order=[slugify(t) for t in TOPICS], covers=list(TOPICS))
 
     builders: dict[str, Callable[[Any, RenderedDigest], int]] = {
         "email (build + flatten)": build_email,

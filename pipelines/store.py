@@ -35,6 +35,11 @@ class StorePipeline:
             item.matches,
             self.context.digests_by_topic,
         )
+        # Counted for every item, new or not: the spider's run judgement compares it with
+        # the items that left the spider, so a crawl without this pipeline can't pass as ok.
+        self.stats.inc_value("vedette/store_handled")
+        if result.stored and not item.alertable:
+            self.stats.inc_value("vedette/not_alerted")
         if result.stored:
             self.stats.inc_value("vedette/new_articles")
             self.stats.inc_value("vedette/matches", result.matches)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import scrapy
@@ -18,6 +18,8 @@ from vedette.netguard import NetworkGuard
 from vedette.urls import host_allowed, host_of
 
 log = logging.getLogger(__name__)
+
+GUARD = "spiders.middlewares.NetworkGuardMiddleware"
 
 
 class SourceSpider(scrapy.Spider):
@@ -45,6 +47,11 @@ class SourceSpider(scrapy.Spider):
         name = getattr(self, "source_name", None) or getattr(self, "source", None)
         if not isinstance(name, str) or not name:
             raise NotConfigured(f"spider {self.name!r} needs -a source=NAME")
+        if GUARD not in crawler.settings.getwithbase("DOWNLOADER_MIDDLEWARES"):
+            # Fail closed: without the guard, links and redirects could reach this machine,
+            # the local network or cloud-metadata addresses.
+            raise NotConfigured("the network guard is not enabled: Scrapy settings were not "
+                                "taken from vedette.settings; nothing was fetched")
         self.context = CrawlContext.from_settings(crawler.settings)
         try:
             self.source = self.context.config.source(name)
@@ -55,6 +62,8 @@ class SourceSpider(scrapy.Spider):
             raise NotConfigured(f"source {name!r} is a {self.source.type} source, not {self.source_type}")
         self.allowed_hosts = {host_of(str(self.source.url)), *self.source.allowed_domains}
         self.fatal_error: str | None = None
+        # Decided before this run is recorded: a source is new until one crawl of it ends well.
+        self.first_crawl = not self.context.store.has_completed_run(self.source.name)
         self.run_id = self.context.store.start_run(self.source.name)
         crawler.signals.connect(self.record_run, signal=signals.spider_closed)
         crawler.signals.connect(self.item_failed, signal=signals.item_error)
@@ -74,17 +83,35 @@ class SourceSpider(scrapy.Spider):
         return host_allowed(host_of(url), self.allowed_hosts)
 
     def is_alertable(self, published: datetime | None) -> bool:
-        """Items older than the source's max_age are stored but never alerted."""
+        """Whether an item may alert, the one place that decides: items older than the
+        source's max_age are stored but never alerted; on a source's first crawl, only items
+        published within its backfill window (settings.first_crawl_window by default) alert,
+        so adding a source never floods a digest with its back catalogue. An undated item
+        on a first crawl can't be shown to be recent, so it is stored as seen too."""
+        limit = self.source.max_age
+        if self.first_crawl:
+            if published is None:
+                return False
+            limit = min(limit, self.backfill_window)
         if published is None:
             return True
-        return datetime.now(UTC) - published <= self.source.max_age
+        return datetime.now(UTC) - published <= limit
+
+    @property
+    def backfill_window(self) -> timedelta:
+        """How far back a first crawl of this source alerts."""
+        if self.source.backfill is not None:
+            return self.source.backfill
+        return self.context.config.settings.first_crawl_window
 
     def fail(self, message: str) -> None:
         """The source as a whole failed (its feed could not be read)."""
         self.fatal_error = message
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("vedette/source_errors")
-        log.error("%s: %s", self.source.name, message)
+        # Not an error line here: the run's outcome carries the message, and whoever ran the
+        # crawl (the CLI's summary, the daemon) reports it once.
+        log.info("%s: %s", self.source.name, message)
 
     def run_failed(self, reason: str) -> str | None:
         """Why this run must count as failed, or None: the one place that judges a run."""
@@ -99,6 +126,13 @@ class SourceSpider(scrapy.Spider):
         lost = int(stats.get_value("vedette/item_errors", 0))
         if crashed or lost:
             return f"{crashed + lost} items could not be processed (see the log)"
+        passed = int(stats.get_value("item_scraped_count", 0))
+        stored = int(stats.get_value("vedette/store_handled", 0))
+        if passed > stored:
+            # Items left the spider but never reached the store: the crawl ran without
+            # Vedette's item pipelines (Scrapy settings not taken from vedette.settings).
+            return (f"{passed - stored} of {passed} items were never stored: Vedette's item "
+                    "pipelines did not run")
         return None
 
     def item_failed(self, item: Any, response: Any, spider: scrapy.Spider,
@@ -125,4 +159,5 @@ class SourceSpider(scrapy.Spider):
             fallbacks=int(value("vedette/fallbacks", 0)),
             errors=errors,
             last_error=error,
+            not_alerted=int(value("vedette/not_alerted", 0)),
         )

@@ -120,7 +120,7 @@ class FeedSpider(SourceSpider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("vedette/fallbacks")
         log.info("%s: using feed text for %s (%s)", self.source.name, entry.link, reason)
-        return self._from_feed(url, entry, True)
+        return self._from_feed(url, entry, self.is_alertable(entry.published))
 
     def _from_feed(self, url: str, entry: FeedEntry, alertable: bool) -> ArticleItem:
         return ArticleItem(

@@ -115,9 +115,11 @@ class Workspace:
 
     def run(self, *args: str, env: dict[str, str] | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """`vedette --config DIR ARGS` started from the workspace, never from the checkout
+        (as cron and systemd start it: nothing may depend on the current directory)."""
         return subprocess.run(
             [sys.executable, "-m", "vedette", "--config", str(self.config), *args],
-            capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+            capture_output=True, text=True, timeout=timeout, cwd=self.root,
             env={**os.environ, **(env or {})}, check=False,
         )
 

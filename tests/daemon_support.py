@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import ROOT, Workspace
+from tests.conftest import Workspace
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
@@ -30,7 +30,7 @@ class DaemonProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "vedette", "--config", str(workspace.config), "-v", *args,
              "run"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._log_file,
+            cwd=workspace.root, stdout=subprocess.DEVNULL, stderr=self._log_file,
             env={**os.environ}, start_new_session=True)
 
     @property

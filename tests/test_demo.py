@@ -8,14 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
 
 
-def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_pipeline_offline_from_an_empty_directory(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
     result = subprocess.run(
         [sys.executable, "-m", "vedette", "--config", str(tmp_path / "no-such-config"), "demo",
          "--output", str(tmp_path / "demo")],
-        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+        capture_output=True, text=True, cwd=empty, timeout=120, check=False)
 
     assert result.returncode == 0, result.stderr
     [eml] = (tmp_path / "demo" / "mail").glob("*.eml")
@@ -27,3 +28,4 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
     assert "Parliament debates" not in text  # its only mentions are in the sidebar
     assert str(tmp_path / "demo" / "outbox") in result.stdout
     assert "nothing is left running" in result.stdout
+    assert list(empty.iterdir()) == []  # nothing written where it was started

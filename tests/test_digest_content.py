@@ -48,7 +48,7 @@ def test_syndicated_copy_is_shown_once_with_also_reported_by(
     assert f'href="{site.url("/news/wire-b")}"' in html_file.read_text(encoding="utf-8")
 
 
-def test_footer_names_the_topics_covered_and_where_they_live(
+def test_footer_names_the_digest_and_its_topics_but_no_server_path(
         workspace: Workspace, site: LocalSite) -> None:
     two_outlets_one_wire_story(site)
     workspace.setup(sources=[{"name": "outlet-a", "type": "feed", "url": site.url("/a.xml")}],
@@ -58,8 +58,13 @@ def test_footer_names_the_topics_covered_and_where_they_live(
 
     [text_file] = workspace.outbox.glob("daily-*.txt")
     text = text_file.read_text(encoding="utf-8")
-    assert "covering: Joint production, Air defence" in text
-    assert f"Topics are configured in {workspace.config / 'keywords.yaml'}" in text
+    assert 'digest "daily", covering: Joint production, Air defence.' in text
+    [html_file] = workspace.outbox.glob("daily-*.html")
+    html = html_file.read_text(encoding="utf-8")
+    assert "covering: Joint production, Air defence" in html
+    for content in (text, html):
+        assert str(workspace.root) not in content
+        assert "keywords.yaml" not in content
 
 
 def test_user_templates_are_used_and_sandboxed(workspace: Workspace, site: LocalSite) -> None:

@@ -8,18 +8,42 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from vedette import __version__, reactor
+from vedette.lock import LockHeld, StateLock
 
-reactor.install()  # before anything imports twisted.internet.reactor
-
-from vedette.config import Config, ConfigError, load_config  # noqa: E402
-from vedette.lock import LockHeld, StateLock  # noqa: E402
-from vedette.output import Output  # noqa: E402
+# Imported when a command needs them, not here: the config (pydantic), the output (rich)
+# and above all Scrapy and Twisted cost a second of start-up that `--version`, `check`
+# and `status` have no use for (docs/performance.md, "Start-up").
+if TYPE_CHECKING:
+    from vedette.config import Config
+    from vedette.output import Output
 
 log = logging.getLogger("vedette")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+# Commands that neither crawl nor send: they run without Twisted's reactor (and without
+# importing Scrapy). Every other command installs it first thing, before anything can
+# import twisted.internet.reactor (DESIGN.md, "Running Scrapy inside the daemon").
+NO_REACTOR = frozenset({"check", "status", "schema", "test-topic", "init"})
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, reading the installed version only when asked (it costs a metadata
+    lookup that no other command needs this early)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from vedette import __version__
+
+        sys.stdout.write(f"vedette {__version__}\n")  # where argparse's own action prints it
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="more log lines (-vv for Scrapy's own)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
                         help="log lines on stderr as text (default) or one JSON object each")
-    parser.add_argument("--version", action="version", version=f"vedette {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show program's version number and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser(
@@ -81,30 +106,55 @@ def build_parser() -> argparse.ArgumentParser:
                     "no network and no config; leaves nothing running.")
     demo.add_argument("--output", metavar="DIR", type=Path,
                       help="where to put the demo's files (default: a new temporary folder)")
-    commands.add_parser(
-        "status", help="per-source health and pending deliveries",
-        description="Show each source's last crawl and the deliveries still pending.")
+    status = commands.add_parser(
+        "status", help="per-source health, next runs and pending deliveries; exit 1 when unhealthy",
+        description="Show each source's last crawl and health, when each source and digest "
+                    "runs next, and the deliveries still pending. Exit 1 when a source is "
+                    "failing or stale or a delivery is still pending after its retries failed "
+                    "(0 when healthy): fit for monitoring and a container's HEALTHCHECK.")
+    status.add_argument("--json", action="store_true",
+                        help="one JSON document on stdout, for scripts")
+    init = commands.add_parser(
+        "init", help="write the commented starter config into DIR (default ./config)",
+        description="Write the commented starter config (settings, sources, keywords, alerts) "
+                    "into DIR (default: --config, else $VEDETTE_CONFIG, else ./config). "
+                    "Refuses to write into a folder that already holds YAML files.")
+    init.add_argument("dir", nargs="?", metavar="DIR", type=Path,
+                      help="the config folder to create")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command not in NO_REACTOR:
+        from vedette import reactor
+
+        reactor.install()  # before anything imports twisted.internet.reactor
+    from vedette.output import Output
+
     out = Output()
     out.configure_logging(args.verbose, json_lines=args.log_format == "json")
     if args.command == "schema":
         from vedette.commands.tuning import print_schema
 
         return print_schema(out)
+    if args.command == "init":
+        from vedette.commands.init import init
+        from vedette.config import config_directory
+
+        return init(config_directory(args.dir or args.config), out)
     if args.command == "demo":
         from vedette.demo import run_demo
 
         folder = args.output or Path(tempfile.mkdtemp(prefix="vedette-demo-"))
         return run_demo(folder, out)
+    from vedette.config import ConfigError, load_config
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         for problem in exc.problems:
-            out.error(str(problem))
+            out.error(problem.detailed())  # the line, then the file's text with a caret
         return EXIT_USAGE
     try:
         if args.command == "check":
@@ -112,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(config, out)
         if args.command == "status":
             from vedette.commands.status import status
-            return status(config, out)
+            return status(config, out, as_json=args.json)
         if args.command == "test-topic":
             from vedette.commands.tuning import test_topic
             return test_topic(config, args.topic, args.days, args.samples, out)

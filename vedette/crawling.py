@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
-from scrapy.utils.project import get_project_settings
 
 from spiders import SourceSpider
 from vedette.config import Config, FeedSource
@@ -39,9 +39,24 @@ class CrawlOutcome:
         return self.run.last_error
 
 
+SETTINGS_MODULE = "vedette.settings"
+
+
+def vedette_settings() -> Settings:
+    """Vedette's own Scrapy settings, loaded from `vedette.settings` by name.
+
+    Never `get_project_settings()`: that looks for scrapy.cfg in the current directory, so
+    from anywhere but the checkout's root (cron, systemd, an installed wheel) the item
+    pipelines and the network guard would silently be left out.
+    """
+    settings = Settings()
+    settings.setmodule(SETTINGS_MODULE, priority="project")
+    return settings
+
+
 def settings_for(config: Config, context: CrawlContext, log_level: str = "WARNING") -> Settings:
-    """Scrapy settings: the project defaults, overlaid with the user's `settings:` section."""
-    settings = get_project_settings()
+    """Scrapy settings: Vedette's defaults, overlaid with the user's `settings:` section."""
+    settings = vedette_settings()
     user = config.settings
     settings.setdict({
         "USER_AGENT": user.user_agent,
@@ -83,6 +98,8 @@ async def crawl_sources(
                         # values into a crawler wherever the priorities are equal.
                         crawler.settings.set(key, value, priority=PER_CRAWL_PRIORITY)
                 await runner.crawl(crawler, source=source.name)
+            except NotConfigured as exc:  # a refusal with its reason, not a bug: no traceback
+                return CrawlOutcome(source.name, _crashed(context, source.name, exc))
             except Exception as exc:
                 log.exception("%s: crawl crashed", source.name)
                 return CrawlOutcome(source.name, _crashed(context, source.name, exc))
@@ -97,5 +114,11 @@ def _crashed(context: CrawlContext, source: str, exc: Exception) -> RunRecord | 
     run_id = (context.store.execute("SELECT max(id) FROM runs WHERE source=?", (source,))[0][0]
               if run is not None and run.status == "running" else context.store.start_run(source))
     context.store.finish_run(run_id, status="failed", items=0, new_articles=0, matches=0,
-                             fallbacks=0, errors=1, last_error=f"crawl crashed: {exc}")
+                             fallbacks=0, errors=1, last_error=_why(exc))
     return context.store.last_run(source)
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, NotConfigured):
+        return f"not crawled: {exc}"
+    return f"crawl crashed: {exc}"

@@ -24,11 +24,16 @@ class Extracted:
 def extract_article(html: str, url: str, with_metadata: bool = False) -> Extracted | None:
     """The page's title, main text (no menus, footers, related stories), language and date."""
     import trafilatura  # imported here so worker processes pay for it, not the CLI's start-up
+    from trafilatura.metadata import set_date_params
 
     document = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=with_metadata,
+        # Dates from the page's markup only (meta tags, <time>, structured data, the URL),
+        # never guessed from its text: a "© 2026" footer would date an undated story
+        # 1 January and keep it from alerting.
+        date_extraction_params=set_date_params(extensive=False),
         include_comments=False,
         include_tables=True,
         favor_precision=True,

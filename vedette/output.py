@@ -19,12 +19,14 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self.secrets: set[str] = set()
 
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+            record.msg, record.args = self.redact(record.getMessage()), None
         return True
 
 
@@ -46,8 +48,10 @@ class Output:
         self.console = Console(highlight=False, soft_wrap=True)
         self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
         self.redactor = RedactingFilter()
+        self.json_lines = False
 
     def configure_logging(self, verbosity: int, json_lines: bool = False) -> None:
+        self.json_lines = json_lines
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
             "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
@@ -63,6 +67,13 @@ class Output:
             logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
         for ours in ("spiders", "pipelines", "alerts"):
             logging.getLogger(ours).setLevel(level)
+        # A dead or refusing site makes Scrapy log each given-up request (robots.txt too,
+        # with a traceback); the run's outcome already says why, in one line (-v shows these).
+        for per_request in ("scrapy.downloadermiddlewares.retry",
+                            "scrapy.downloadermiddlewares.robotstxt"):
+            logging.getLogger(per_request).setLevel(
+                logging.CRITICAL if not verbosity else logging.DEBUG if verbosity > 1
+                else logging.WARNING)
 
     def redact(self, secrets: Iterable[str]) -> None:
         self.redactor.secrets.update(s for s in secrets if s and len(s) >= 4)
@@ -74,6 +85,12 @@ class Output:
         self.console.print(text, markup=False)
 
     def error(self, text: str) -> None:
+        """One line per failure: `error: …`, or a JSON record among the JSON log lines."""
+        text = self.redactor.redact(text)
+        if self.json_lines:
+            record = logging.LogRecord("vedette", logging.ERROR, "", 0, text, None, None)
+            print(JsonFormatter().format(record), file=sys.stderr, flush=True)
+            return
         self.errors.print(f"error: {text}", markup=False, style="red" if self.terminal else None)
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

@@ -21,11 +21,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.digest import send_digest
+from alerts.notice import send_health_notices
 from vedette.config import Config, ConfigError, load_config
 from vedette.config_watch import ConfigWatch
 from vedette.context import CrawlContext
 from vedette.crawling import crawl_sources, make_runner
-from vedette.health import report_health
 from vedette.jobs import prune
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ class Daemon:
                          outcome.run.matches)  # type: ignore[union-attr]
             else:
                 log.error("source %s: %s", name, outcome.error)
-            await report_health(self.config, context.store, name)
+            await send_health_notices(self.config, context.store, name)
             prune(context)
             if not self.stopping:
                 # Also retries what an earlier immediate send left pending (a channel outage).

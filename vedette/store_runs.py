@@ -33,6 +33,7 @@ class RunRecord:
     fallbacks: int
     errors: int
     last_error: str | None
+    not_alerted: int = 0       # stored as seen: older than max_age or the first-crawl window
 
 
 class RunsMixin:
@@ -50,13 +51,20 @@ class RunsMixin:
                 (source, _iso(utcnow()))).lastrowid or 0)
 
     def finish_run(self, run_id: int, *, status: str, items: int, new_articles: int,
-                   matches: int, fallbacks: int, errors: int, last_error: str | None) -> None:
+                   matches: int, fallbacks: int, errors: int, last_error: str | None,
+                   not_alerted: int = 0) -> None:
         with self._transaction() as db:
             db.execute(
                 "UPDATE runs SET finished_at=?, status=?, items=?, new_articles=?, matches=?,"
-                " fallbacks=?, errors=?, last_error=? WHERE id=?",
+                " fallbacks=?, errors=?, last_error=?, not_alerted=? WHERE id=?",
                 (_iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
-                 last_error, run_id))
+                 last_error, not_alerted, run_id))
+
+    def has_completed_run(self, source: str) -> bool:
+        """Whether a crawl of `source` has ever ended well (its first crawl is behind it)."""
+        return self._db.execute(
+            "SELECT 1 FROM runs WHERE source=? AND status='ok' LIMIT 1", (source,)
+        ).fetchone() is not None
 
     def last_run(self, source: str) -> RunRecord | None:
         row = self._db.execute(
@@ -67,7 +75,8 @@ class RunsMixin:
             source=row["source"], started_at=_from_iso(row["started_at"]) or utcnow(),
             finished_at=_from_iso(row["finished_at"]), status=row["status"], items=row["items"],
             new_articles=row["new_articles"], matches=row["matches"],
-            fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"])
+            fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"],
+            not_alerted=row["not_alerted"])
 
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
         row = self._db.execute(

@@ -102,4 +102,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE matches ADD COLUMN more_snippets TEXT NOT NULL DEFAULT '[]';
                                            -- JSON list of {field, text, highlights}
     """,
+    # version 4: items a crawl stored as seen without alerting (older than its window)
+    """
+    ALTER TABLE runs ADD COLUMN not_alerted INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

@@ -102,8 +102,10 @@ def _summarise(report: Report, out: Output) -> int:
         run = c.run
         if run is not None:
             out.line(f"crawled {c.source}: {run.items} items, {run.new_articles} new, "
-                     f"{run.matches} matches" + (f", {run.fallbacks} from feed text"
-                                                 if run.fallbacks else ""))
+                     f"{run.matches} matches"
+                     + (f", {run.fallbacks} from feed text" if run.fallbacks else "")
+                     + (f", {run.not_alerted} older items stored as seen"
+                        if run.not_alerted else ""))
     for d in report.deliveries:
         if d.status == "sent":
             out.line(f"sent {d.digest} via {d.channel}: {d.items} matches"

@@ -49,6 +49,10 @@ class Health(Model):
 class Settings(Model):
     state: Path = Path("state/vedette.db")
     """SQLite file holding articles, matches and deliveries (created with its folder)."""
+    first_crawl_window: Duration = timedelta(hours=24)
+    """A source's first crawl alerts only items published this recently; older ones (and
+    undated ones) are stored as seen, so a new source never floods a digest. Per source:
+    `backfill:`."""
     timezone: TimeZoneName = "UTC"
     """Default timezone for schedules and for times shown in digests."""
     user_agent: str = f"vedette/{__version__}"
@@ -93,6 +97,9 @@ class SourceBase(Model):
     """When the daemon crawls it: cron ("*/30 * * * *") or "every 15m"; default every 30m."""
     max_age: Duration = timedelta(days=7)
     """Items published earlier than this are stored but never alerted."""
+    backfill: Duration | None = None
+    """On this source's first crawl, alert items published this recently (default
+    settings.first_crawl_window); `0s` alerts none of what is already there."""
     follow: bool = True
     """Fetch each new item's page for its full text (else match the feed's title and summary)."""
     allowed_domains: list[str] = []
