@@ -47,7 +47,8 @@ CASES = {
         "sources.yaml:5: sources[0].schedul: unknown key (did you mean 'schedule'?)"),
     "unknown section": ({"extra.yaml": "topcs: []\n"},
                         "extra.yaml:1: topcs: unknown section (did you mean 'topics'?)"),
-    "broken YAML": ({"keywords.yaml": "topics:\n  - name: [unclosed\n"}, "keywords.yaml:3:"),
+    "broken YAML": ({"keywords.yaml": "topics:\n  - name: [unclosed\n"},
+                    "keywords.yaml:2:11: this '[' is never closed"),
     "section in two files": ({"more.yaml": "topics: []\n"},
                              "more.yaml:1: topics: already defined in keywords.yaml"),
     "bad schedule": (
@@ -67,7 +68,8 @@ CASES = {
     "bad timezone": ({"settings.yaml": "settings:\n  timezone: Mars/Olympus\n"},
                      "settings.yaml:2: settings.timezone: 'Mars/Olympus' is not a timezone"),
     "yaml python tag": ({"settings.yaml": "settings: !!python/object/apply:os.system ['id']\n"},
-                        "settings.yaml:1: invalid YAML"),
+                        "settings.yaml:1:11: the tag '!!python/object/apply:os.system' is not "
+                        "allowed"),
 }
 
 

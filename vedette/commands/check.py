@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from vedette.config import AppriseChannel, Config, EmailChannel, FileChannel, SlackChannel
-from vedette.config.types import format_duration
+from vedette.config import (
+    AppriseChannel,
+    Config,
+    EmailChannel,
+    FeedSource,
+    FileChannel,
+    SlackChannel,
+)
+from vedette.config.reference import duration_text
+from vedette.config.secrets import literal_secrets
 from vedette.output import Output
+
+FIRST_CRAWL_NOTE = (
+    "first crawl: a new source alerts only items published within its window "
+    "(settings.first_crawl_window, per source backfill:); older and undated items are "
+    "stored as seen and never alerted.")
 
 
 def _when(moment: datetime | None) -> str:
@@ -17,14 +30,20 @@ def _when(moment: datetime | None) -> str:
 def check(config: Config, out: Output) -> int:
     now = datetime.now(UTC)
     tz = ZoneInfo(config.settings.timezone)
+    for warning in literal_secrets(config.files):  # never changes the exit status
+        out.errors.print(f"warning: {warning}", markup=False,
+                         style="yellow" if out.terminal else None)
     out.line(f"config: {config.directory} — valid")
     out.line(f"state:  {config.settings.state}")
-    out.table("Sources", ["name", "type", "url", "schedule", "next run", "max age"], [
+    out.table("Sources", ["name", "type", "url", "schedule", "next run", "max age",
+                          "first crawl"], [
         (s.name, s.type, s.url, s.effective_schedule,
          _when(s.effective_schedule.next_run(now, tz)),
-         format_duration(s.max_age))
+         duration_text(s.max_age), _first_crawl(config, s))
         for s in config.sources
     ])
+    if config.sources:
+        out.line(FIRST_CRAWL_NOTE)
     out.table("Topics", ["name", "id", "query", "any", "all", "none", "languages"], [
         (t.name, t.id, " ".join((t.query or "").split()), _terms(t.any), _terms(t.all),
          _terms(t.none), ", ".join(t.languages))
@@ -42,6 +61,15 @@ def check(config: Config, out: Output) -> int:
                      ", ".join(digest.channels)))
     out.table("Digests", ["name", "schedule", "timezone", "next run", "topics", "channels"], rows)
     return 0
+
+
+def _first_crawl(config: Config, source: FeedSource) -> str:
+    """What the source's first crawl alerts: its backfill, else the settings' window,
+    never more than max_age (older items never alert at all)."""
+    window = source.backfill if source.backfill is not None else config.settings.first_crawl_window
+    if window > source.max_age:
+        return f"alerts last {duration_text(source.max_age)} (max_age)"
+    return f"alerts last {duration_text(window)}" if window else "alerts none"
 
 
 def _terms(terms: list) -> str:  # type: ignore[type-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,13 +10,16 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the configuration, printed as `FILE:LINE: key.path: message`
-    (`FILE:LINE:COLUMN:` when the problem is inside a value, e.g. a query's syntax)."""
+    (`FILE:LINE:COLUMN:` when the problem is at a spot inside the line, e.g. a query's
+    syntax or broken YAML)."""
 
     file: Path | None
     line: int | None
     key: str
     message: str
     column: int | None = None
+    excerpt: str | None = None
+    """The file's text at `line` (secret values already masked), shown by `detailed()`."""
 
     def __str__(self) -> str:
         where = str(self.file) if self.file else "config"
@@ -24,6 +28,26 @@ class Problem:
             if self.column:
                 where = f"{where}:{self.column}"
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+    def detailed(self) -> str:
+        """The one-line problem, then the offending line of the file with a caret under
+        the column (log lines use `str()`, which stays one line)."""
+        if self.excerpt is None or not self.excerpt.strip():
+            return str(self)
+        # Control characters would act on the terminal; show a stand-in of the same width.
+        text = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in self.excerpt)
+        shown = text.replace("\t", "    ")
+        lines = [str(self), f"    {shown}"]
+        if self.column:
+            lead = text[:self.column - 1]
+            lines.append("    " + " " * _width(lead.replace("\t", "    ")) + "^")
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Terminal columns taken by `text`: wide (CJK) characters take two, so the caret
+    still lands under the right character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 class ConfigError(Exception):

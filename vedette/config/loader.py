@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from vedette.config import schema
-from vedette.config.envsubst import substitute
+from vedette.config.envsubst import BadReference, substitute
 from vedette.config.errors import ConfigError, Problem
-from vedette.config.yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
-
-_SECRET_WORDS = ("password", "secret", "token", "webhook", "key", "urls")
+from vedette.config.secrets import is_secret_path, secret_keys
+from vedette.config.yamlfile import KeyPath, YamlDocument, YamlProblem, dotted, load_yaml
 
 
 def config_directory(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -43,7 +43,7 @@ def load_config(
     owner: dict[str, YamlDocument] = {}
     for path in files:
         try:
-            document = load_yaml(path)
+            document = load_yaml(path, hide=secret_keys())
         except YamlProblem as exc:
             problems.append(exc.problem)
             continue
@@ -72,16 +72,24 @@ def load_config(
             return document.path, document.line_of(path)
         return None, None
 
-    def missing_variable(path: KeyPath, name: str) -> None:
+    def bad_reference(path: KeyPath, value: str, reference: BadReference) -> None:
         file, line = locate(path)
-        if name.startswith("?"):
-            message = (f"unsupported reference {name[1:]!r} "
-                       "(write ${VAR} or ${VAR:-default})")
+        column = None
+        if reference.variable is not None:
+            message = f"environment variable {reference.variable} is not set"
         else:
-            message = f"environment variable {name} is not set"
-        problems.append(Problem(file, line, _dotted(path), message))
+            spot = _position(owner, path, value, reference.offset)
+            line, column = spot if spot else (line, None)
+            if is_secret_path(path):
+                # A secret's broken reference may hold part of the secret: point, don't quote.
+                message = ("a '${' here is not a ${VAR} or ${VAR:-default} reference "
+                           "(the value is a secret, so it is not shown)")
+            else:
+                message = (f"unsupported reference {reference.text!r} "
+                           "(write ${VAR} or ${VAR:-default})")
+        problems.append(Problem(file, line, dotted(path), message, column))
 
-    merged = substitute(merged, environ, missing_variable)
+    merged = substitute(merged, environ, bad_reference)
     if problems:
         raise ConfigError(problems)
 
@@ -94,18 +102,19 @@ def load_config(
             if error["type"] == "union_tag_invalid":
                 key_path = (*key_path, "type")
             file, line = locate(key_path)
-            column = None
+            column = excerpt = None
             if error["type"] == "syntax" and isinstance(error.get("input"), str):
                 spot = _position(owner, key_path, error["input"], error["ctx"]["offset"])
                 if spot is not None:
                     line, column = spot
-            problems.append(Problem(file, line, _dotted(key_path), _describe(error, key_path),
-                                    column))
+                    excerpt = owner[str(key_path[0])].line_text(line)
+            problems.append(Problem(file, line, dotted(key_path), _describe(error, key_path),
+                                    column, excerpt))
         raise ConfigError(problems) from None
 
     for key_path, message in _cross_check(config):
         file, line = locate(key_path)
-        problems.append(Problem(file, line, _dotted(key_path), message))
+        problems.append(Problem(file, line, dotted(key_path), message))
     if problems:
         raise ConfigError(problems)
     return _resolve_paths(config, folder)
@@ -195,18 +204,38 @@ def _describe(error: Any, key_path: KeyPath) -> str:
         return "unknown key" + _hint(str(key_path[-1]) if key_path else "", _all_field_names())
     if kind == "missing":
         return "required key is missing"
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = _PLAIN.get(kind) or str(error["msg"]).removeprefix("Value error, ")
     if kind == "union_tag_invalid":
         context = error.get("ctx") or {}
         return (f"unknown type {context.get('tag')!r} "
                 f"(one of: {context.get('expected_tags', '')})")
     if kind == "union_tag_not_found":
         return "`type:` is missing"
-    secret = any(word in str(part).lower() for part in key_path for word in _SECRET_WORDS)
     given = error.get("input")
-    if not secret and isinstance(given, str | int | float) and kind not in ("value_error", "syntax"):
-        message += f" (found {given!r})"
+    if is_secret_path(key_path):
+        # Never repeat a secret, even where a validator's message quotes its input.
+        text = str(given) if isinstance(given, str | int | float) else ""
+        return message.replace(text, "***") if len(text) >= 4 else message
+    if isinstance(given, str | int | float) and kind not in ("value_error", "syntax"):
+        no_space = kind in ("model_type", "dict_type") and re.search(r"\w:\S", str(given))
+        message += f" (found {given!r}" + ("; a space must follow ':')" if no_space else ")")
     return message
+
+
+# pydantic's wording for a wrong kind of value talks about Python types; say it in YAML's.
+_PLAIN = {
+    "model_type": "expected `key: value` lines under this key",
+    "dict_type": "expected `key: value` lines under this key",
+    "list_type": "expected a list: [a, b] or lines starting with '- '",
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "path_type": "expected a file or folder path",
+}
 
 
 def _hint(word: str, choices: Any) -> str:
@@ -227,9 +256,3 @@ def _all_field_names() -> set[str]:
         visit(model)
     return names
 
-
-def _dotted(path: KeyPath) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text

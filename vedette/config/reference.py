@@ -3,25 +3,55 @@ documentation cannot drift from what the loader accepts."""
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+import json
+import re
+import types
+from datetime import timedelta
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
+from pydantic.fields import FieldInfo
 
 from vedette.config import schema
 
-SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
-    ("settings", "`settings:` — the installation", schema.Settings),
-    ("health", "`settings: health:` — source-health notices (daemon)", schema.Health),
-    ("sources", "`sources:` — `type: feed`", schema.FeedSource),
-    ("topics", "`topics:` — what to match", schema.Topic),
-    ("terms", "Terms in `any` / `all` / `none`", schema.TermSpec),
-    ("email", "`channels:` — `type: email`", schema.EmailChannel),
-    ("file", "`channels:` — `type: file`", schema.FileChannel),
-    ("slack", "`channels:` — `type: slack`", schema.SlackChannel),
-    ("apprise", "`channels:` — `type: apprise`", schema.AppriseChannel),
-    ("digests", "`digests:` — when and where", schema.Digest),
-]
+
+def _kinds(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field can hold, one per `type:` for sources and channels."""
+    origin = get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if origin in (list, dict):
+        return _kinds(get_args(annotation)[-1])
+    if origin is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [model for arg in get_args(annotation) for model in _kinds(arg)]
+    return []
+
+
+def _kind(model: type[BaseModel]) -> str:
+    return str(get_args(model.model_fields["type"].annotation)[0])
+
+
+def _sections() -> list[tuple[str, str, type[BaseModel]]]:
+    fields = schema.Config.model_fields
+    found: list[tuple[str, str, type[BaseModel]]] = [
+        ("settings", "`settings:` — the installation", schema.Settings),
+        ("health", "`settings: health:` — source-health notices (daemon)", schema.Health),
+    ]
+    found += [(_kind(m), f"`sources:` — `type: {_kind(m)}`", m)
+              for m in _kinds(fields["sources"].annotation)]
+    found += [("topics", "`topics:` — what to match", schema.Topic),
+              ("terms", "Terms in `any` / `all` / `none`", schema.TermSpec)]
+    found += [(_kind(m), f"`channels:` — `type: {_kind(m)}`", m)
+              for m in _kinds(fields["channels"].annotation)]
+    found.append(("digests", "`digests:` — when and where", schema.Digest))
+    return found
+
+
+SECTIONS: list[tuple[str, str, type[BaseModel]]] = _sections()
+"""(anchor, title, model) of every table: each section, and each kind of source and channel."""
 
 INTRO = """# Configuration reference
 
@@ -54,42 +84,81 @@ a test keeps it current.
 """
 
 
-def _default(field: Any) -> str:
+# "default 587 for starttls…", "(default settings.timezone)", "defaults to the slug of…",
+# "Default: every language…": what an unset key means, as its docstring already says it.
+_STATED_DEFAULT = re.compile(r"\b[Dd]efaults?(?: to)?:?\s+(.+?)(?=[;)]|\.(?:\s|$)|$)")
+
+
+def describe(field: FieldInfo) -> str:
+    """A field's docstring as one line of Markdown table text."""
+    return " ".join((field.description or "").split()).replace("|", "\\|")
+
+
+def model_summary(model: type[BaseModel]) -> str:
+    """The first paragraph of a model's own docstring, as one line ("" without one)."""
+    doc = model.__dict__.get("__doc__")
+    if not doc or not doc.strip():
+        return ""
+    return " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+
+
+def default_text(field: FieldInfo) -> str:
+    """A key's default as a user reads it: `7d`, `10MiB`, `true`, or, for a key that is
+    unset by default, what its docstring says happens then."""
     if field.is_required():
         return "required"
-    value = field.default
-    if value is PydanticUndefined or value is None:
-        return "—"
-    if hasattr(value, "total_seconds"):
-        seconds = int(value.total_seconds())
-        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-            if seconds % size == 0 and seconds >= size:
-                return f"`{seconds // size}{unit}`"
-        return f"`{seconds}s`"
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1024 * 1024:
-        return f"`{value // (1024 * 1024)}MiB`"
+    value = field.get_default(call_default_factory=True)
+    if value is None or value == "" or value == []:
+        stated = _STATED_DEFAULT.search(describe(field))
+        if stated:
+            return stated.group(1).strip()
+        if value is None or value == "":
+            return "not set"
+    return f"`{_yaml(value)}`"
+
+
+def duration_text(value: timedelta) -> str:
+    """A duration as people write it: the largest unit that gives a whole number of at
+    least 2 (`24h` rather than `1d`, `7d` rather than `1w`, `60s` rather than `1m`)."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= 2 * size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _yaml(value: Any) -> str:
+    """A default value written as it would be in the YAML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, timedelta):
+        return duration_text(value)
+    if isinstance(value, int) and value >= 1024 * 1024 and value % (1024 * 1024) == 0:
+        return f"{value // (1024 * 1024)}MiB"
     if isinstance(value, str) and value.startswith("vedette/"):
-        return "`vedette/<version>`"
+        return "vedette/<version>"
     if isinstance(value, list):
-        return f"`{value}`" if value else "`[]`"
-    return f"`{value}`"
+        return json.dumps([_yaml(item) for item in value], ensure_ascii=False)
+    if isinstance(value, BaseModel):  # a nested section: its own keys' defaults, inline
+        return ", ".join(f"{field.alias or name}: {_yaml(getattr(value, name))}"
+                         for name, field in type(value).model_fields.items()
+                         if getattr(value, name) is not None)
+    return str(value)
 
 
 def render_reference() -> str:
     parts = [INTRO]
     for _, title, model in SECTIONS:
         parts.append(f"\n## {title}\n")
-        if model.__doc__ and model.__module__ == schema.__name__ and model.__doc__.strip():
-            parts.append(model.__doc__.strip().splitlines()[0] + "\n")
+        summary = model_summary(model)
+        if summary:
+            parts.append(summary + "\n")
         parts.append("\n| key | default | meaning |\n|---|---|---|")
         for name, field in model.model_fields.items():
-            if model is schema.Config or name == "directory":
-                continue
             key = field.alias or name
-            if key == "type":
-                continue
-            description = (field.description or "").replace("\n", " ").replace("|", "\\|")
-            parts.append(f"| `{key}` | {_default(field)} | {description} |")
+            if key == "type" and get_origin(field.annotation) is Literal:
+                continue  # the kind's discriminator: the section title names it
+            parts.append(f"| `{key}` | {default_text(field)} | {describe(field)} |")
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 
