@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 
-
 def test_demo_runs_the_whole_pipeline_offline_from_an_empty_directory(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
