@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.table import Table
 
 
 class RedactingFilter(logging.Filter):
@@ -96,6 +95,9 @@ class Output:
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
         if self.terminal:
+            # Only a terminal gets rich tables: cron, pipes and monitoring need not import them.
+            from rich.table import Table
+
             table = Table(title=title, title_justify="left")
             for column in columns:
                 table.add_column(column, overflow="fold")
