@@ -41,7 +41,7 @@ class CrawlContext:
         return cls(
             config=config,
             store=store or Store(config.settings.state),
-            cpu=CpuPool(config.settings.extraction_workers, config.topics),
+            cpu=CpuPool(config.settings.extraction_workers, config.topics, config.settings.state),
             digests_by_topic={k: tuple(v) for k, v in digests.items()},
         )
 

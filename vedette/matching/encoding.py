@@ -14,17 +14,21 @@ with one child per key (one character per key) would make every step slow.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import threading
-from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, TypeVar, cast
 
+from vedette.matching.keyfile import JOIN, NO_WORDS
 from vedette.matching.stemming import Analyzer
-from vedette.matching.tokens import Layout, chunk_layout, exact_form, folded_form
+from vedette.matching.tokens import Layout, chunk_layout, chunk_words, exact_form, folded_form
+from vedette.matching.wordkeys import WordKeys
 
 _BASE = 32  # characters per alphabet: at most 32 children per node
 _FIRST = 0x100
 V = TypeVar("V")
-T = TypeVar("T")
 
 _CACHE_LIMIT = 100_000  # distinct words per slot (a few MB); a flood of new words resets it
 
@@ -59,38 +63,51 @@ class Vocabulary:
 
 class GrowingCache(Generic[V]):
     """A dict of computed values that only grows, and is replaced by a new one when full,
-    never cleared under a reader: safe to share between threads.
+    never cleared under a reader: safe to share between threads. No value is None.
 
-    The hot path reads `data` directly with C-level lookups (`map(data.__getitem__, …)`);
-    on a KeyError, `holding` returns a dict with every key wanted, computed under the lock.
+    `lookup` reads `data` without the lock, with one C-level `dict.get` per key; only when
+    some are missing does it take the lock and compute them, a batch at a time (`compute`
+    gets the list of missing keys and returns (key, value) pairs), so a first pass over
+    new text also runs C-level loops, not a Python call per key.
     """
 
-    def __init__(self, compute: Callable[[str], V], lock: threading.RLock) -> None:
+    def __init__(self, compute: Callable[[list[str]], Iterable[tuple[str, V]]],
+                 lock: threading.RLock) -> None:
         self.data: dict[str, V] = {}
         self._compute = compute
         self._lock = lock
 
     def get(self, key: str) -> V:
-        found = self.data.get(key)
-        return found if found is not None else self.holding((key,))[key]
+        return self.lookup([key])[0]
 
-    def holding(self, keys: Iterable[str]) -> dict[str, V]:
+    def lookup(self, keys: list[str]) -> list[V]:
+        """The value of each key, in order."""
+        found = list(map(self.data.get, keys))
+        if None not in found:
+            return cast(list[V], found)
+        missing = list(set(itertools.compress(keys, map(operator.is_, found, _NONES))))
         with self._lock:
-            data = self.data
-            missing = set(keys).difference(data)
-            if missing:
-                if len(data) + len(missing) > _CACHE_LIMIT:
-                    data, missing = {}, set(keys)
-                data.update((key, self._compute(key)) for key in missing)
-                self.data = data
-            return data
+            computed = dict(self._compute(missing))
+            self.add(computed)
+        # A key found before keeps its value (values never change); the rest are new.
+        return cast(list[V], list(map(computed.get, keys, found)))
 
-    def apply(self, keys: list[str], use: Callable[[Callable[[str], V]], T]) -> T:
-        """`use(lookup)` with a lookup that knows every one of `keys`."""
-        try:
-            return use(self.data.__getitem__)
-        except KeyError:
-            return use(self.holding(keys).__getitem__)
+    def add(self, values: Iterable[tuple[str, V]] | dict[str, V]) -> None:
+        """Known values, added under the lock (a full cache starts afresh with them)."""
+        with self._lock:
+            values = values if isinstance(values, dict) else dict(values)
+            if self.data and len(self.data) + len(values) <= _CACHE_LIMIT:
+                self.data.update(values)
+            else:
+                self.data = values  # replaced, not cleared: a reader may hold the old one
+
+
+_NONES = itertools.repeat(None)
+
+
+def each(compute: Callable[[str], V]) -> Callable[[list[str]], Iterator[tuple[str, V]]]:
+    """A GrowingCache's `compute` from a function of one key."""
+    return lambda keys: zip(keys, map(compute, keys), strict=True)
 
 
 class StreamEncoder:
@@ -99,30 +116,38 @@ class StreamEncoder:
 
     Splitting on white space is C-level and several times faster than a word regex; a
     chunk ("drones,", "long-range", "(Reuters)") holds zero, one or more words, found with
-    the word regex only the first time the chunk is seen. The vocabulary of chunks is a
-    few times that of words and nearly every chunk of a new article is already known.
+    the word regex only the first time the chunk is seen (and only when it is not simply
+    a word between punctuation). The vocabulary of chunks is a few times that of words and
+    nearly every chunk of a new article is already known.
+
+    New chunks are encoded a field at a time, by C-level loops only: their words (see
+    `chunk_words`), their words' keys (`WordKeys.chunk_keys`, one call for all), and their
+    codes (a one-word chunk's code is its word's; others are joined). The first time a
+    slot is scanned, the chunks stored by earlier runs (`WordKeys.stored`) are coded the
+    same way, all at once, so a fresh process scans them as fast as a warm one.
     """
 
     def __init__(
-        self, analyzer: Analyzer, vocabulary: dict[str, str], other: str, slots: int
+        self, keys: WordKeys | Analyzer, vocabulary: dict[str, str], other: str, slots: int
     ) -> None:
+        """`keys`: where word keys come from (an analyzer alone remembers nothing)."""
         lock = threading.RLock()
-        self._layouts = GrowingCache(chunk_layout, lock)
+        self._lock = lock
+        self._keys = keys = keys if isinstance(keys, WordKeys) else WordKeys(keys)
+        self._vocabulary = vocabulary
+        self._other = other
+        self._layouts = GrowingCache(each(chunk_layout), lock)  # offsets: for locating only
+        self._words = GrowingCache(chunk_words, lock)
 
         def code_cache(slot: int) -> GrowingCache[str]:
-            def word_code(word: str) -> str:
-                return vocabulary.get(analyzer.word_key(word, slot), other)
-
-            words = GrowingCache(word_code, lock)
-
-            def chunk_codes(chunk: str) -> str:
-                layout = self._layouts.get(chunk)
-                known = words.holding([word for word, _, _ in layout])
-                return "".join([known[word] for word, _, _ in layout])
+            def chunk_codes(chunks: list[str]) -> Iterable[tuple[str, str]]:
+                words = self._words.lookup(chunks)
+                return self._coded(chunks, keys.chunk_keys(chunks, words, slot))
 
             return GrowingCache(chunk_codes, lock)
 
         self._codes = [code_cache(slot) for slot in range(slots)]
+        self._unprimed = set(range(slots))
 
     def chunk_codes(self, chunks: list[str], slot: int) -> list[str]:
         """The codes of each chunk's words: a C-level dict lookup per chunk when warm.
@@ -130,15 +155,54 @@ class StreamEncoder:
         The list is the stream before joining; kept, it also says how many words each
         chunk holds (its length over the code width) without looking anything up again.
         """
-        return self._codes[slot].apply(chunks, lambda code: list(map(code, chunks)))
+        if slot in self._unprimed:
+            self._prime(slot)
+        return self._codes[slot].lookup(chunks)
+
+    def words(self, chunks: list[str]) -> list[str]:
+        """The words of a field's chunks, in order."""
+        return list(itertools.chain.from_iterable(self._words.lookup(chunks)))
 
     def layout(self, chunk: str) -> Layout:
         """The words of one chunk, with their [start, end) inside it."""
         return self._layouts.get(chunk)
 
-    def layouts(self, chunks: list[str]) -> list[Layout]:
-        """Each chunk's words with their [start, end) inside it."""
-        return self._layouts.apply(chunks, lambda layout: list(map(layout, chunks)))
+    def _prime(self, slot: int) -> None:
+        with self._lock:
+            if slot not in self._unprimed:
+                return
+            self._unprimed.discard(slot)
+            stored = self._keys.stored(slot)
+            if stored is None:
+                return
+            # Each distinct value (the keys of a chunk's words) is coded once, by C-level
+            # loops; then each chunk takes its value's codes.
+            code, other, single = self._vocabulary.get, self._other, stored.single
+            codes = list(map(code, stored.values[:single], itertools.repeat(other)))
+            codes.extend(map("".join, map(
+                functools.partial(map, code),
+                map(str.split, stored.values[single:], itertools.repeat(JOIN)),
+                itertools.repeat(itertools.repeat(other)))))
+            if NO_WORDS in stored.values:
+                codes[stored.values.index(NO_WORDS)] = ""
+            self._codes[slot].add(
+                zip(stored.chunks, map(codes.__getitem__, stored.index), strict=True))
+
+    def _coded(self, chunks: list[str], keyed: list[tuple[str, ...]]) -> Iterable[tuple[str, str]]:
+        """(chunk, its codes) from the keys of each chunk's words, by C-level loops."""
+        code, other = self._vocabulary.get, self._other
+        one = list(map((1).__eq__, map(len, keyed)))
+        many = list(map(operator.not_, one))
+        return itertools.chain(
+            zip(itertools.compress(chunks, one),
+                map(code, map(operator.itemgetter(0), itertools.compress(keyed, one)),
+                    itertools.repeat(other)),
+                strict=True),
+            zip(itertools.compress(chunks, many),
+                map("".join, map(functools.partial(map, code), itertools.compress(keyed, many),
+                                 itertools.repeat(itertools.repeat(other)))),
+                strict=True),
+        )
 
 
 class PrefixMarker:
@@ -150,10 +214,10 @@ class PrefixMarker:
         sizes = [len(p) for p in (*folded, *exact)]
         self._shortest = min(sizes, default=0)
         self._longest = max(sizes, default=0)
-        self._cache = GrowingCache(self._word_marks, threading.RLock())
+        self._cache = GrowingCache(each(self._word_marks), threading.RLock())
 
     def marks(self, words: list[str]) -> list[tuple[int, ...]]:
-        return self._cache.apply(words, lambda marks: list(map(marks, words)))
+        return self._cache.lookup(words)
 
     def _word_marks(self, word: str) -> tuple[int, ...]:
         found: list[int] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 
 from vedette.config.schema import Topic
 from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_topics
@@ -15,6 +16,7 @@ from vedette.matching.report import MatchReport
 from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
 from vedette.matching.stemming import Analyzer
 from vedette.matching.tokens import scripts_in
+from vedette.matching.wordkeys import WordKeys
 
 Found = set[tuple[int, int, int]]
 """(term, first word, last word) hits in one field."""
@@ -39,14 +41,20 @@ class Matcher:
     does not change it, apart from caches of word keys that are safe to share.
     """
 
-    def __init__(self, topics: Sequence[Topic]) -> None:
+    def __init__(self, topics: Sequence[Topic], word_keys: Path | None = None) -> None:
+        """`word_keys`: a file that keeps word keys between processes (see `wordkeys`)."""
         self._analyzer = Analyzer()
         self._compiled: Compiled = compile_topics(topics, self._analyzer)
         compiled = self._compiled
+        self._keys = WordKeys(self._analyzer, word_keys)
         self._encoder = StreamEncoder(
-            self._analyzer, compiled.vocabulary, compiled.other, len(SLOT) + 1
+            self._keys, compiled.vocabulary, compiled.other, len(SLOT) + 1
         )
         self._marker = PrefixMarker(compiled.folded_prefixes, compiled.exact_prefixes)
+
+    def save_word_keys(self) -> None:
+        """Store the word keys computed so far in the `word_keys` file, if any were."""
+        self._keys.save()
 
     def match(self, article: ArticleText) -> list[TopicMatch]:
         """Every topic the article matches, in config order."""
@@ -111,9 +119,7 @@ class Matcher:
                     last = end // width
                     found.update((term, last - size + 1, last) for term in terms)
         if compiled.wild_terms:
-            layouts = self._encoder.layouts(chunks)
-            words = [word for layout in layouts for word, _, _ in layout]
-            self._scan_wild(words, streams, found)
+            self._scan_wild(self._encoder.words(chunks), streams, found)
         if found:
             scanned[field] = (text, chunks, codes)
             for term, first, last in sorted(found):
