@@ -38,7 +38,8 @@ class DaemonProcess:
         return self.process.pid
 
     def output(self) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return Path(self.log).read_text(encoding="utf-8", errors="replace")
 
     def terminate(self, timeout: float = 40.0) -> int:

@@ -185,3 +185,27 @@ def test_secrets_never_reach_output(workspace: Workspace, site: LocalSite) -> No
     for path in workspace.root.rglob("*"):
         if path.is_file() and path.suffix != ".db":
             assert secret not in path.read_text(errors="replace")
+
+
+def test_an_unusable_state_is_one_line_and_nothing_is_done(workspace: Workspace) -> None:
+    workspace.setup(sources=[{"name": "s", "type": "feed", "url": "http://127.0.0.1:9/feed"}],
+                    topics=TOPICS, settings={"state": str(workspace.root / "in-the-way" / "v.db")})
+    (workspace.root / "in-the-way").write_text("a file where the state's folder should be")
+
+    blocked = workspace.run("run", "--once")
+
+    assert blocked.returncode == 2
+    assert blocked.stderr == (f"error: {workspace.root / 'in-the-way'}: cannot create the "
+                              "state's lock file: File exists\n")
+
+    junk = workspace.root / "junk.db"
+    junk.write_bytes(os.urandom(8192))
+    workspace.setup(sources=[{"name": "s", "type": "feed", "url": "http://127.0.0.1:9/feed"}],
+                    topics=TOPICS, settings={"state": str(junk)})
+    for command in (("run", "--once"), ("status",), ("digest",)):
+        result = workspace.run(*command)
+        assert result.returncode == 2, command
+        assert result.stderr == (f"error: {junk}: not a usable state file (file is not a "
+                                 "database): restore a backup, or move it aside to start "
+                                 "afresh\n"), command
+    assert junk.stat().st_size == 8192

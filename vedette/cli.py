@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vedette.errors import StateError
 from vedette.lock import LockHeld, StateLock
 
 # Imported when a command needs them, not here: the config (pydantic), the output (rich)
@@ -170,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.error("interrupted")
         return EXIT_FAILED
+    except StateError as exc:
+        out.error(str(exc))
+        return EXIT_USAGE
 
 
 def _locked(args: argparse.Namespace, config: Config, out: Output) -> int:
@@ -180,6 +184,10 @@ def _locked(args: argparse.Namespace, config: Config, out: Output) -> int:
     except LockHeld as exc:
         out.error(str(exc))
         return EXIT_FAILED
+    except OSError as exc:  # e.g. a state folder this user may not write
+        out.error(f"{exc.filename or config.settings.state}: cannot create the state's lock "
+                  f"file: {exc.strerror or exc}")
+        return EXIT_USAGE
     try:
         if args.command == "crawl":
             return work.crawl(config, args.sources, out, args.verbose)

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vedette.errors import StateError
 from vedette.store_matches import (
     PendingItem,
     highlights_from,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NewArticle", "PendingItem", "RunRecord", "SaveResult", "Store", "utcnow"]
+__all__ = ["NewArticle", "PendingItem", "RunRecord", "SaveResult", "StateError", "Store", "utcnow"]
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,29 @@ class Store(RunsMixin):
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            # A folder the user may not write (a container's volume), a file that is not a
+            # state file: one line naming the file, never a traceback.
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StateError(
+                    f"{self.path}: not a usable state file ({exc}): restore a backup, or move "
+                    "it aside to start afresh") from exc
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StateError(f"{self.path}: cannot open the state file: {reason}") from exc
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise RuntimeError(
+            raise StateError(
                 f"{self.path}: state file is from a newer Vedette (schema {version}); upgrade Vedette"
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
