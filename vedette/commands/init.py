@@ -28,10 +28,19 @@ def init(folder: Path, out: Output) -> int:
                   "(choose another folder, or remove these files first)")
         return EXIT_USAGE
     texts = {name: starter_text(name) for name in STARTER_FILES}
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        with open(folder / name, "x", encoding="utf-8") as handle:  # never overwrite
-            handle.write(text)
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in texts.items():
+            with open(folder / name, "x", encoding="utf-8") as handle:  # never overwrite
+                written.append(folder / name)
+                handle.write(text)
+    except OSError as exc:
+        for path in written:  # all four or none: a half-written config would block a retry
+            path.unlink(missing_ok=True)
+        out.error(f"{exc.filename or folder}: cannot write the starter config: "
+                  f"{exc.strerror or exc}")
+        return EXIT_USAGE
 
     from vedette.config import load_config  # the files just written must load as they are
 
