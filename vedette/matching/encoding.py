@@ -65,7 +65,7 @@ class GrowingCache(Generic[V]):
     """A dict of computed values that only grows, and is replaced by a new one when full,
     never cleared under a reader: safe to share between threads. No value is None.
 
-    `lookup` reads `data` without the lock, with one C-level `dict.get` per key; only when
+    `lookup` reads `data` without the lock, with one C-level lookup per key; only when
     some are missing does it take the lock and compute them, a batch at a time (`compute`
     gets the list of missing keys and returns (key, value) pairs), so a first pass over
     new text also runs C-level loops, not a Python call per key.
@@ -78,13 +78,18 @@ class GrowingCache(Generic[V]):
         self._lock = lock
 
     def get(self, key: str) -> V:
-        return self.lookup([key])[0]
+        found = self.data.get(key)
+        return found if found is not None else self.lookup([key])[0]
 
     def lookup(self, keys: list[str]) -> list[V]:
         """The value of each key, in order."""
+        try:
+            # Warm, nearly always: the cheapest C-level loop there is (testing a list of
+            # `get` results for None would cost two comparisons per key).
+            return list(map(self.data.__getitem__, keys))
+        except KeyError:
+            pass
         found = list(map(self.data.get, keys))
-        if None not in found:
-            return cast(list[V], found)
         missing = list(set(itertools.compress(keys, map(operator.is_, found, _NONES))))
         with self._lock:
             computed = dict(self._compute(missing))
