@@ -106,10 +106,17 @@ class _Builder:
         self.vocabulary = Vocabulary()
         self.wild: list[tuple[int, list[Element | tuple[str, str]], tuple[int, ...]]] = []
         self.prefixes: dict[tuple[str, str], int] = {}
+        self.read: dict[tuple[str, bool, tuple[str, ...]],
+                        tuple[list[tuple[str, bool]], tuple[str, ...]]] = {}
 
     def ref(self, term: Term, topic_index: int, hint: tuple[str, ...]) -> Ref:
-        words = term_words(term.text)
-        langs = () if term.exact else _term_languages(words, hint)
+        # A list-form topic's terms come here twice (its rule tree and its flat lists).
+        read = self.read.get((term.text, term.exact, hint))
+        if read is None:
+            words = term_words(term.text)
+            read = self.read[term.text, term.exact, hint] = (
+                words, () if term.exact else _term_languages(words, hint))
+        words, langs = read
         key = (term.text, term.exact, langs)
         if key not in self.term_ids:
             self.term_ids[key] = len(self.term_ids)

@@ -76,6 +76,7 @@ class Analyzer:
         # PyStemmer objects are not thread-safe; misses are rare after warm-up, so one lock
         # around them costs nothing measurable.
         self._lock = threading.Lock()
+        self._term_words: dict[tuple[str, str], list[str]] = {}  # compiling: see term_keys
 
     def word_keys(self, words: Sequence[str], slot: int) -> list[str]:
         """The keys of words as written in a text, in one slot, computed as a batch.
@@ -108,14 +109,21 @@ class Analyzer:
         a term word is compiled under each of its lemmas ("коса" → коса, косий, кос), and
         the term under each combination (capped).
         """
-        choices: list[list[str]] = []
-        for word in words:
+        choices = [self._term_word_keys(word, lang) for word in words]
+        return list(itertools.islice(itertools.product(*choices), _MAX_VARIANTS))
+
+    def _term_word_keys(self, word: str, lang: str) -> list[str]:
+        # Ten thousand terms are written with a few thousand distinct words: each word's
+        # keys are worked out once per language (most of compiling, before).
+        found = self._term_words.get((word, lang))
+        if found is None:
             folded = folded_form(word)
             if lang == "uk" and script_of(folded) == "cyrl":
-                choices.append(self._lemmas_uk(folded))
+                found = self._lemmas_uk(folded)
             else:
-                choices.append([self._key(folded, lang)])
-        return list(itertools.islice(itertools.product(*choices), _MAX_VARIANTS))
+                found = [self._key(folded, lang)]
+            self._term_words[word, lang] = found
+        return found
 
     def _key(self, folded: str, lang: str) -> str:
         if script_of(folded) != SCRIPT[lang]:
