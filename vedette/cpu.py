@@ -58,7 +58,8 @@ class CpuPool:
     def __init__(self, workers: int, topics: Sequence[Topic], state: Path | None = None) -> None:
         count = workers or (os.cpu_count() or 1)
         self.processes = count > 1
-        self._word_keys = cache_path(state) if state is not None else None
+        # Absolute: workers must find the same file whatever directory they run in.
+        self._word_keys = cache_path(state.absolute()) if state is not None else None
         self._local = Matcher(topics, self._word_keys) if not self.processes else None
         self._executor: Executor | None = None
         self._count = count
