@@ -92,7 +92,10 @@ def test_stored_keys_are_used_only_from_the_same_edition(
     path.write_bytes(_file(keyfile.keys_edition(), planted))
     drones = [topic("Drones", any=["drones"]), topic("Jets", any=["F-16"]),
               topic("Lake", any=["ducks lake"])]
-    text = ArticleText(title="Flamingos and ducks over lake, Mirage-2000 at sea", language="en")
+    # The title's chunks are computed afresh; having met them, a fresh matcher codes the
+    # stored chunks (a small file is worth it at once), and the body finds them.
+    text = ArticleText(title="Lake report", body="Flamingos and ducks over lake, Mirage-2000 at sea",
+                       language="en")
     assert [found.topic_name for found in Matcher(drones, path).match(text)] == [
         "Drones", "Jets", "Lake"]
     assert not Matcher(drones).match(text)
@@ -106,6 +109,20 @@ def test_stored_keys_are_used_only_from_the_same_edition(
     assert [r.getMessage() for r in caplog.records] == [
         f"word-key cache {path} is from another version (written by another edition of the "
         "word normalisation); rebuilding it"]
+
+
+def test_a_small_run_does_not_code_a_large_file(tmp_path: Path) -> None:
+    # Coding every stored chunk costs more than a few articles' new chunks: a Latin slot's
+    # file is coded once the run has computed an eighth as many chunks afresh. (A planted
+    # key shows when it is.)
+    path = tmp_path / "vedette.db.wordkeys"
+    planted = {f"filler{n}": f"filler{n}" for n in range(799)} | {"Flamingos": "drone"}
+    path.write_bytes(_file(keyfile.keys_edition(), planted))
+    drones = [topic("Drones", any=["drones"])]
+    few = ArticleText(title="Lake report", body="Flamingos over the lake", language="en")
+    assert not Matcher(drones, path).match(few)
+    many = ArticleText(title=" ".join(f"w{n}" for n in range(100)), body=few.body, language="en")
+    assert Matcher(drones, path).match(many)
 
 
 def _truncated(data: bytes) -> bytes:

@@ -101,10 +101,13 @@ class GrowingCache(Generic[V]):
         """Known values, added under the lock (a full cache starts afresh with them)."""
         with self._lock:
             values = values if isinstance(values, dict) else dict(values)
-            if self.data and len(self.data) + len(values) <= _CACHE_LIMIT:
-                self.data.update(values)
-            else:
+            if len(self.data) + len(values) > _CACHE_LIMIT:
                 self.data = values  # replaced, not cleared: a reader may hold the old one
+            elif len(self.data) < len(values):
+                values.update(self.data)  # the smaller one into the larger (stored chunks)
+                self.data = values
+            else:
+                self.data.update(values)
 
 
 _NONES = itertools.repeat(None)
@@ -127,9 +130,10 @@ class StreamEncoder:
 
     New chunks are encoded a field at a time, by C-level loops only: their words (see
     `chunk_words`), their words' keys (`WordKeys.chunk_keys`, one call for all), and their
-    codes (a one-word chunk's code is its word's; others are joined). The first time a
-    slot is scanned, the chunks stored by earlier runs (`WordKeys.stored`) are coded the
-    same way, all at once, so a fresh process scans them as fast as a warm one.
+    codes (a one-word chunk's code is its word's; others are joined). The chunks stored by
+    earlier runs (`WordKeys.stored`) are coded the same way, all at once, when a slot is
+    first scanned or, for a cheap slot, once this run has met enough new chunks to make
+    it worth it (`WordKeys.worth_coding`): from then on it scans them as a warm one does.
     """
 
     def __init__(
@@ -146,12 +150,14 @@ class StreamEncoder:
 
         def code_cache(slot: int) -> GrowingCache[str]:
             def chunk_codes(chunks: list[str]) -> Iterable[tuple[str, str]]:
+                self._computed[slot] += len(chunks)
                 words = self._words.lookup(chunks)
                 return self._coded(chunks, keys.chunk_keys(chunks, words, slot))
 
             return GrowingCache(chunk_codes, lock)
 
         self._codes = [code_cache(slot) for slot in range(slots)]
+        self._computed = [0] * slots  # chunks coded afresh, per slot
         self._unprimed = set(range(slots))
 
     def chunk_codes(self, chunks: list[str], slot: int) -> list[str]:
@@ -174,7 +180,10 @@ class StreamEncoder:
 
     def _prime(self, slot: int) -> None:
         with self._lock:
-            if slot not in self._unprimed:
+            worth = self._keys.worth_coding(slot, self._computed[slot])
+            if worth is None:
+                self._unprimed.discard(slot)  # nothing stored: never ask again
+            if not worth:
                 return
             self._unprimed.discard(slot)
             stored = self._keys.stored(slot)
