@@ -1,12 +1,7 @@
 """Vedette: watches defense-news sites and tells analysts when they mention what they track."""
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("vedette")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+# The one place the version is written: pyproject.toml reads it from here at build time
+# (`[tool.setuptools.dynamic]`), so a start never pays for a package-metadata lookup.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]
