@@ -78,6 +78,11 @@ CASES = {
         "settings.yaml", "settings: !!python/object/apply:os.system ['id']\n",
         1, 11, "the tag '!!python/object/apply:os.system' is not allowed",
         "settings: !!python/object/apply:os.system ['id']"),
+    "a value that contains itself": (
+        "settings.yaml", "settings: &s\n  state: state/v.db\n  again: *s\n",
+        3, 3, "settings.again: this value contains itself (an alias '*' to the anchor '&' "
+              "of a value around it)",
+        "  again: *s"),
     "two documents in one file": (
         "settings.yaml", "settings:\n  state: state/v.db\n---\nsettings: {}\n",
         3, 1, "a second document ('---') in one file", "---"),

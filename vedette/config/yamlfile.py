@@ -74,21 +74,29 @@ class YamlDocument:
         return line, column
 
 
-def _record_lines(
-    node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], scalars: dict[KeyPath, int]
-) -> None:
+def _index(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int],
+           scalars: dict[KeyPath, int], above: set[int]) -> None:
+    """Note the line of every key path and where each scalar starts; raise _SelfReference
+    for a value that contains itself (an alias inside its own anchor's value)."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         scalars[path] = node.start_mark.index
-    elif isinstance(node, yaml.MappingNode):
+        return
+    above.add(id(node))
+    if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 child = (*path, key_node.value)
                 lines[child] = key_node.start_mark.line + 1
-                _record_lines(value_node, child, lines, scalars)
+                if id(value_node) in above:
+                    raise _SelfReference(child, key_node)
+                _index(value_node, child, lines, scalars, above)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines, scalars)
+            if id(item) in above:
+                raise _SelfReference((*path, index), node)
+            _index(item, (*path, index), lines, scalars, above)
+    above.discard(id(node))
 
 
 def _duplicate_key(node: yaml.Node) -> tuple[KeyPath, yaml.Node, yaml.Node] | None:
@@ -115,6 +123,13 @@ def _duplicate_key(node: yaml.Node) -> tuple[KeyPath, yaml.Node, yaml.Node] | No
     return None
 
 
+# libyaml parses ≈5× faster than PyYAML's pure-Python parser and its nodes carry the same
+# marks (line, column, index), but its error messages differ: a file it refuses is parsed
+# again with the pure-Python parser, whose errors `explain` turns into plain words. PyYAML
+# built without libyaml has only the latter.
+_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
 def load_yaml(path: Path, hide: Collection[str] = ()) -> YamlDocument:
     """Parse one YAML file with the safe loader; raise a Problem-carrying error on bad YAML.
     Values of the keys named in `hide` (secrets) are masked in the line a problem shows."""
@@ -128,19 +143,66 @@ def load_yaml(path: Path, hide: Collection[str] = ()) -> YamlDocument:
         raise YamlProblem(Problem(path, line, "", (
             f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} on this line cannot be read "
             "(save the file as UTF-8)"))) from exc
-    lines = split_lines(text)
+    # A byte-order mark is not part of the text: libyaml's marks do not count it, and the
+    # first line shown under a problem should not start with an invisible character.
+    text = text.removeprefix("\ufeff")
+    if _FAST_LOADER is not None:
+        try:
+            return _document(path, text, _FAST_LOADER)
+        except (yaml.YAMLError, _DuplicateKey, _SelfReference):
+            pass  # reported below, in the pure-Python parser's words
+    return _document_or_explain(path, text, hide)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key_path: KeyPath, first: yaml.Node, again: yaml.Node) -> None:
+        super().__init__(dotted(key_path))
+        self.key_path, self.first, self.again = key_path, first, again
+
+
+class _SelfReference(Exception):
+    def __init__(self, key_path: KeyPath, at: yaml.Node) -> None:
+        super().__init__(dotted(key_path))
+        self.key_path, self.at = key_path, at
+
+
+def _document(path: Path, text: str, loader_class: type[yaml.SafeLoader]) -> YamlDocument:
+    """Parse `text`; raises YAMLError, _DuplicateKey or _SelfReference."""
     loader: yaml.SafeLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)  # checks for forbidden characters already
+        loader = loader_class(text)  # checks for forbidden characters already
         node = loader.get_single_node()
-        duplicate = _duplicate_key(node) if node is not None else None
+        if node is None:
+            return YamlDocument(path, None, {}, text, {})
+        duplicate = _duplicate_key(node)  # before `<<:` merges are folded into the nodes
         if duplicate is not None:
-            key_path, first, again = duplicate
-            raise YamlProblem(_problem(path, lines, hide, again.start_mark.line,
-                                       again.start_mark.column, dotted(key_path), (
-                f"duplicate key: '{key_path[-1]}' is already set on line "
-                f"{first.start_mark.line + 1}; keep one (YAML would silently use the last)")))
-        data = loader.construct_document(node) if node is not None else None
+            raise _DuplicateKey(*duplicate)
+        data = loader.construct_document(node)
+    finally:
+        if loader is not None:
+            loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    scalars: dict[KeyPath, int] = {}
+    _index(node, (), lines, scalars, set())  # after: merged keys get their own lines
+    return YamlDocument(path, data, lines, text, scalars)
+
+
+def _document_or_explain(path: Path, text: str, hide: Collection[str]) -> YamlDocument:
+    """`_document` with PyYAML's pure-Python parser, its errors turned into a YamlProblem."""
+    lines = split_lines(text)
+    try:
+        return _document(path, text, yaml.SafeLoader)
+    except _DuplicateKey as exc:
+        key_path, first, again = exc.key_path, exc.first, exc.again
+        raise YamlProblem(_problem(path, lines, hide, again.start_mark.line,
+                                   again.start_mark.column, dotted(key_path), (
+            f"duplicate key: '{key_path[-1]}' is already set on line "
+            f"{first.start_mark.line + 1}; keep one (YAML would silently use the last)"))) from None
+    except _SelfReference as exc:
+        raise YamlProblem(_problem(path, lines, hide, exc.at.start_mark.line,
+                                   exc.at.start_mark.column, dotted(exc.key_path), (
+            "this value contains itself (an alias '*' to the anchor '&' of a value around "
+            "it): repeat only values defined elsewhere"))) from None
     except yaml.MarkedYAMLError as exc:
         spot = explain(exc, lines, lambda row: _masked(lines, row, hide)[1])
         raise YamlProblem(_problem(path, lines, hide, spot.line, spot.column, "",
@@ -152,14 +214,6 @@ def load_yaml(path: Path, hide: Collection[str] = ()) -> YamlDocument:
             "remove it"))) from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(Problem(path, None, "", f"invalid YAML: {exc}")) from exc
-    finally:
-        if loader is not None:
-            loader.dispose()
-    key_lines: dict[KeyPath, int] = {}
-    scalars: dict[KeyPath, int] = {}
-    if node is not None:
-        _record_lines(node, (), key_lines, scalars)
-    return YamlDocument(path, data, key_lines, text, scalars)
 
 
 def _problem(path: Path, lines: list[str], hide: Collection[str], row: int, column: int,
