@@ -1,14 +1,27 @@
-"""What the user sees: log lines on stderr, one line per failure, rich tables on a terminal."""
+"""What the user sees: log lines on stderr, one line per failure, rich tables on a terminal.
+
+Off a terminal (cron, pipes, files, monitoring) the lines are written as plain text and rich
+is never imported: it costs a tenth of a second of every start (docs/performance.md,
+"Start-up"). The text is the same as rich would print there: rich drops the control codes
+below and expands tabs, and both paths leave `:name:` emoji codes as written.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# What rich's Text removes from a string (bell, backspace, vertical tab, form feed, carriage
+# return: rich.control.STRIP_CONTROL_CODES).
+_STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 
 
 class RedactingFilter(logging.Filter):
@@ -44,10 +57,28 @@ class JsonFormatter(logging.Formatter):
 class Output:
     def __init__(self) -> None:
         self.terminal = sys.stdout.isatty()
-        self.console = Console(highlight=False, soft_wrap=True)
-        self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
         self.redactor = RedactingFilter()
         self.json_lines = False
+        self._consoles: dict[bool, Console] = {}
+
+    @property
+    def console(self) -> Console:
+        """rich's console on stdout (imports rich: the plain path needs none)."""
+        return self._console(stderr=False)
+
+    @property
+    def errors(self) -> Console:
+        """rich's console on stderr."""
+        return self._console(stderr=True)
+
+    def _console(self, stderr: bool) -> Console:
+        if stderr not in self._consoles:
+            from rich.console import Console
+
+            # No emoji codes: names, titles and errors are shown as written.
+            self._consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True,
+                                             emoji=False)
+        return self._consoles[stderr]
 
     def configure_logging(self, verbosity: int, json_lines: bool = False) -> None:
         self.json_lines = json_lines
@@ -81,7 +112,7 @@ class Output:
         return "DEBUG" if verbosity > 1 else "WARNING"
 
     def line(self, text: str = "") -> None:
-        self.console.print(text, markup=False)
+        self._print(text, stderr=False)
 
     def error(self, text: str) -> None:
         """One line per failure: `error: …`, or a JSON record among the JSON log lines."""
@@ -90,7 +121,21 @@ class Output:
             record = logging.LogRecord("vedette", logging.ERROR, "", 0, text, None, None)
             print(JsonFormatter().format(record), file=sys.stderr, flush=True)
             return
-        self.errors.print(f"error: {text}", markup=False, style="red" if self.terminal else None)
+        self._print(f"error: {text}", stderr=True, style="red")
+
+    def warning(self, text: str) -> None:
+        """A problem that changes nothing about the outcome: `warning: …` on stderr."""
+        self._print(f"warning: {text}", stderr=True, style="yellow")
+
+    def _print(self, text: str, stderr: bool, style: str | None = None) -> None:
+        """One line (or several, for text that holds line breaks) on stdout or stderr: through
+        rich on a terminal, else written as rich would write it there, and flushed."""
+        if self.terminal:
+            self._console(stderr).print(text, markup=False, style=style)
+        elif "\t" in text:  # rich's tab stops count wide characters twice: let it expand them
+            self._console(stderr).print(text, markup=False)
+        else:
+            _write(sys.stderr if stderr else sys.stdout, text.translate(_STRIPPED) + "\n")
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
@@ -110,3 +155,15 @@ class Output:
             self.line("  (none)")
         for row in rows:
             self.line("  " + "  ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True) if v))
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write and flush, as rich does; a reader that went away (`vedette check | head -1`)
+    ends the command quietly with exit 1, as rich's console does."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
