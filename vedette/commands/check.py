@@ -14,7 +14,6 @@ from vedette.config import (
     SlackChannel,
 )
 from vedette.config.reference import duration_text
-from vedette.config.secrets import literal_secrets
 from vedette.output import Output
 
 FIRST_CRAWL_NOTE = (
@@ -30,9 +29,8 @@ def _when(moment: datetime | None) -> str:
 def check(config: Config, out: Output) -> int:
     now = datetime.now(UTC)
     tz = ZoneInfo(config.settings.timezone)
-    for warning in literal_secrets(config.files):  # never changes the exit status
-        out.errors.print(f"warning: {warning}", markup=False,
-                         style="yellow" if out.terminal else None)
+    for warning in config.warnings:  # never changes the exit status
+        out.warning(warning)
     out.line(f"config: {config.directory} — valid")
     out.line(f"state:  {config.settings.state}")
     out.table("Sources", ["name", "type", "url", "schedule", "next run", "max age",

@@ -34,6 +34,9 @@ def substitute(
     """Return `value` with environment references replaced; report each one that cannot
     be filled in with the key path and the string it was found in."""
     if isinstance(value, str):
+        if "${" not in value:  # most values: nothing to fill in
+            return value
+
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             if name in environ:

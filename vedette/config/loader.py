@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from vedette.config import schema
 from vedette.config.envsubst import BadReference, substitute
 from vedette.config.errors import ConfigError, Problem
-from vedette.config.secrets import is_secret_path, secret_keys
+from vedette.config.secrets import is_secret_path, literal_secrets, secret_keys
 from vedette.config.yamlfile import KeyPath, YamlDocument, YamlProblem, dotted, load_yaml
 
 
@@ -117,7 +117,8 @@ def load_config(
         problems.append(Problem(file, line, dotted(key_path), message))
     if problems:
         raise ConfigError(problems)
-    return _resolve_paths(config, folder)
+    warnings = tuple(str(problem) for problem in literal_secrets(owner))
+    return _resolve_paths(config, folder).model_copy(update={"warnings": warnings})
 
 
 def _cross_check(config: schema.Config) -> list[tuple[KeyPath, str]]:

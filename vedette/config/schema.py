@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AnyHttpUrl,
     BeforeValidator,
     Field,
     SecretStr,
     field_validator,
 )
+from pydantic_core import Url
 
 from vedette import __version__
 from vedette.config.base import SLUG as _SLUG
@@ -85,7 +85,10 @@ def _http_url(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-HttpUrlText = Annotated[AnyHttpUrl, BeforeValidator(_http_url)]
+# pydantic_core's URL type, which pydantic's AnyHttpUrl wraps: the same parsing, errors and
+# JSON Schema, without importing pydantic.networks (and its package-metadata lookups) at every
+# start. `_http_url` admits only http:// and https://.
+HttpUrlText = Annotated[Url, BeforeValidator(_http_url)]
 
 
 class SourceBase(Model):
@@ -279,6 +282,8 @@ class Config(Model):
     """The config folder (set by the loader, not written in YAML)."""
     files: dict[str, Path] = {}
     """The file each section came from (set by the loader)."""
+    warnings: tuple[str, ...] = ()
+    """What is wrong but harmless, e.g. a secret written into a file (set by the loader)."""
 
     def source(self, name: str) -> FeedSource:
         for source in self.sources:
@@ -308,7 +313,7 @@ SECTIONS = ("settings", "sources", "topics", "channels", "digests")
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a config file (any file may hold any of the sections)."""
     document = Config.model_json_schema()
-    for internal in ("directory", "files"):
+    for internal in ("directory", "files", "warnings"):
         document["properties"].pop(internal, None)
     document["title"] = "Vedette configuration file"
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -1,13 +1,13 @@
 """Which config values are secrets (the models' `SecretStr` fields), so that no message
-ever echoes one, and `check` can warn about secrets written into the files."""
+ever echoes one, and the loader can warn about secrets written into the files (`check`
+shows those warnings)."""
 
 from __future__ import annotations
 
 import functools
 import re
 import types
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
@@ -15,7 +15,7 @@ from pydantic import BaseModel, SecretStr
 from vedette.config import schema
 from vedette.config.envsubst import literal_part
 from vedette.config.errors import Problem
-from vedette.config.yamlfile import KeyPath, YamlProblem, dotted, load_yaml
+from vedette.config.yamlfile import KeyPath, YamlDocument, dotted
 
 
 @functools.cache
@@ -88,20 +88,16 @@ def secret_values(annotation: Any, raw: Any, path: KeyPath = ()) -> Iterator[tup
                 yield from secret_values(field.annotation, raw[key], (*path, key))
 
 
-def literal_secrets(files: dict[str, Path]) -> list[Problem]:
-    """One warning per secret written into the config files instead of `${VAR}`, read
-    from the raw YAML (before substitution); the value itself is never repeated."""
+def literal_secrets(documents: Mapping[str, YamlDocument]) -> list[Problem]:
+    """One warning per secret written into the config files instead of `${VAR}`, found in
+    the raw YAML (before substitution) of the documents that hold each section (the ones
+    the loader parsed); the value itself is never repeated."""
     found: list[Problem] = []
-    for section, path in files.items():
-        if section not in secret_sections():
+    for section, document in documents.items():
+        if section not in secret_sections() or not isinstance(document.data, dict):
             continue
         field = schema.Config.model_fields[section]
-        try:
-            document = load_yaml(path)
-        except YamlProblem:
-            continue  # the loader has already accepted these files; nothing to add
-        if not isinstance(document.data, dict):
-            continue
+        path = document.path
         raw = document.data.get(section)
         for key_path, value in secret_values(field.annotation, raw, (section,)):
             literal, through = literal_part(str(value)) if value is not None else (False, None)

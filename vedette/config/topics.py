@@ -9,7 +9,6 @@ from pydantic_core import PydanticCustomError
 
 from vedette.config.base import SLUG, Model
 from vedette.config.types import slugify
-from vedette.matching.query import QuerySyntaxError, parse
 from vedette.matching.tokens import TermError, term_words
 
 Language = Literal["en", "uk", "lt", "ru", "pl"]
@@ -82,6 +81,9 @@ class Topic(Model):
     def _valid_query(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        # Imported here: a config without queries need not load the query parser at start.
+        from vedette.matching.query import QuerySyntaxError, parse
+
         try:
             parse(value)
         except QuerySyntaxError as exc:
