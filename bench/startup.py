@@ -10,6 +10,9 @@ versions. CPU time (user + system, median) is shown beside it: it moves less tha
 time when the machine is shared.
 
 Commands:
+- `python -c pass`, and the libraries `check` and `status` cannot do without imported the
+  way Vedette imports them (pydantic, PyYAML, APScheduler's cron trigger; the garbage
+  collector off, then start-up frozen): the floor under both commands;
 - `--version`;
 - `check` on a copy of the shipped config (./config);
 - `check` on that copy with N generated topics (`--topics`, default 300: term lists in
@@ -39,6 +42,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_S = 0.3
+LIBRARIES = ("import gc; gc.disable(); import pydantic, yaml, apscheduler.triggers.cron; "
+             "from pydantic import BaseModel; gc.freeze(); gc.enable()")
 WORDS = ["drone", "missile", "artillery", "shell", "tank", "radar", "satellite", "frigate",
          "howitzer", "interceptor", "ammunition", "armour", "helicopter", "submarine",
          "corvette", "launcher", "jammer", "loitering munition", "air defence", "logistics"]
@@ -132,6 +137,7 @@ def main() -> None:
             env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
+            "python: the libraries alone": [sys.executable, "-c", LIBRARIES],
             "vedette --version": [vedette, "--version"],
             "vedette check (shipped config)": [vedette, "--config", str(shipped), "check"],
             f"vedette check ({args.topics} topics)": [vedette, "--config", str(large), "check"],
