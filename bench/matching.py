@@ -22,10 +22,11 @@ weigh on every column alike; each figure is the best of `--passes` rounds):
 - *cached*: the first pass of a fresh Matcher whose cache file was written by an earlier
   matcher over the same articles: reading the file and coding its chunks are timed;
 - *warm*: a further pass of that matcher.
-A last line does the same at 10,000 terms over every other article, with the cache written
-over the articles in between: a cron run's view, where earlier runs saw some of the words
-and chunks, not all (here 37 % of the English chunks and 76 % of the Ukrainian ones; a
-cache filled by weeks of runs knows more).
+Two last lines do the same at 10,000 terms as a cron run meets text: over every other
+article, with the cache written over the articles in between (earlier runs saw some of the
+words and chunks, not all: here 37 % of the English chunks and 76 % of the Ukrainian ones;
+a cache filled by weeks of runs knows more), and over 20 articles, with the cache written
+over all the others (a small run, as most cron runs are).
 Regex: `re.compile(r"\\b" + re.escape(term) + r"\\b", re.I)` per term, `search` over each
 article; when the whole loop would exceed `--regex-budget` seconds it runs on a sample of
 the articles (MB/s is per byte, so a sample measures the same rate).
@@ -297,6 +298,9 @@ def main() -> None:
     if 10_000 in args.terms:
         # A cron run's view: the cache holds what earlier runs saw, not this run's articles.
         runs["half"] = Run(runs["10000"].topics, articles[1::2], articles[::2])
+        # A small run (most cron runs): 20 articles, the cache from all the others.
+        runs["small"] = Run(runs["10000"].topics, articles[1:41:2],
+                            articles[::2] + articles[41::2])
     dense = [share for share in args.dense if 10_000 in args.terms]
     for share in dense:
         # The same 10,000 terms with more of them cut from the articles: more matching
@@ -320,12 +324,13 @@ def main() -> None:
               f"{found.cached / found.warm:>10.2f}× {regex:>10.3f} {found.warm / regex:>9.0f}×  "
               f"{found.matches:>7}  {share:>5.0%} of articles")
     print(f"(matches: matching topics over the {len(articles)} articles of one pass)")
-    if "half" in results:
-        found = results["half"]
-        print(f"10,000 terms, the cache written over the other half of the articles: cold "
-              f"{found.cold:.2f}, cached {found.cached:.2f}, warm {found.warm:.2f} MB/s "
-              f"(cached {found.cached / found.cold:.1f}× cold, {found.cached / found.warm:.2f}× "
-              "warm)")
+    for name, what in (("half", "the cache written over the other half of the articles"),
+                       ("small", "20 articles, the cache written over all the others")):
+        if name in results:
+            found = results[name]
+            print(f"10,000 terms, {what}: cold {found.cold:.2f}, cached {found.cached:.2f}, "
+                  f"warm {found.warm:.2f} MB/s (cached {found.cached / found.cold:.1f}× cold, "
+                  f"{found.cached / found.warm:.2f}× warm)")
     if 10_000 in warm_of:
         found = results["10000"]
         print(f"Vedette at 10,000 terms, first pass of a fresh process: {found.cached:.2f} MB/s "
