@@ -1,9 +1,10 @@
 """What the user sees: log lines on stderr, one line per failure, rich tables on a terminal.
 
 Off a terminal (cron, pipes, files, monitoring) the lines are written as plain text and rich
-is never imported: it costs a tenth of a second of every start (docs/performance.md,
-"Start-up"). The text is the same as rich would print there: rich drops the control codes
-below and expands tabs, and both paths leave `:name:` emoji codes as written.
+is never imported: it costs ≈ 0.06 s of every start (docs/performance.md, "Start-up"). The
+text is the same as rich would print there: rich drops the control codes below and expands
+tabs (a line with a tab still goes through rich), and both paths leave `:name:` emoji codes
+as written.
 """
 
 from __future__ import annotations
