@@ -11,21 +11,12 @@ import textwrap
 from pathlib import Path
 
 from tests.conftest import ROOT, SmtpServer, Workspace
-from tests.support.pages import Story, article_page, recent, rss_feed
+from tests.support.pages import one_story_site
 from tests.support.site import LocalSite
 from vedette.lock import StateLock
 from vedette.store import Store
 
 TOPICS = [{"name": "Joint production", "any": ["joint production"]}]
-
-
-def one_story_site(site: LocalSite, slug: str = "s1") -> None:
-    story = Story(slug=slug, title=f"Joint production news {slug}",
-                  paragraphs=["The allies agreed on joint production of drones."],
-                  published=recent(1))
-    site.add(f"/news/{slug}", article_page(story))
-    site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{slug}"), story)]),
-             content_type="application/rss+xml")
 
 
 def test_kill_9_mid_transaction_rolls_back_and_the_next_run_continues(tmp_path: Path) -> None:

@@ -9,19 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import SmtpServer, Workspace
-from tests.support.pages import Story, article_page, recent, rss_feed
+from tests.support.pages import one_story_site
 from tests.support.site import LocalSite
 
 TOPICS = [{"name": "Joint production", "any": ["joint production"]}]
-
-
-def publish(site: LocalSite, slug: str = "s1") -> None:
-    story = Story(slug=slug, title=f"Joint production news {slug}",
-                  paragraphs=["The allies agreed on joint production of drones."],
-                  published=recent(1))
-    site.add(f"/news/{slug}", article_page(story))
-    site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{slug}"), story)]),
-             content_type="application/rss+xml")
 
 
 def status_json(workspace: Workspace) -> tuple[int, dict[str, Any]]:
@@ -57,7 +48,7 @@ def test_before_any_run_status_is_healthy_creates_nothing_and_shows_next_runs(
 
 def test_a_failing_source_makes_status_exit_1_until_it_recovers(
         workspace: Workspace, site: LocalSite) -> None:
-    publish(site)
+    one_story_site(site)
     workspace.setup(sources=[{"name": "good", "type": "feed", "url": site.url("/feed.xml")},
                              {"name": "flaky", "type": "feed", "url": site.url("/flaky.xml")}],
                     topics=TOPICS, settings={"health": {"failures": 2},
@@ -88,7 +79,7 @@ def test_a_failing_source_makes_status_exit_1_until_it_recovers(
 
 def test_a_source_with_nothing_new_for_too_long_is_stale(
         workspace: Workspace, site: LocalSite) -> None:
-    publish(site)
+    one_story_site(site)
     workspace.setup(sources=[{"name": "quiet", "type": "feed", "url": site.url("/feed.xml")}],
                     topics=TOPICS, settings={"health": {"stale": "3d"}})
     assert workspace.run("crawl").returncode == 0
@@ -104,7 +95,7 @@ def test_a_source_with_nothing_new_for_too_long_is_stale(
 
 def test_a_delivery_still_pending_after_its_retries_makes_status_exit_1(
         workspace: Workspace, site: LocalSite) -> None:
-    publish(site)
+    one_story_site(site)
     smtp = SmtpServer()  # not started yet: the first sends are refused
     workspace.setup(
         sources=[{"name": "s", "type": "feed", "url": site.url("/feed.xml")}], topics=TOPICS,
