@@ -7,17 +7,19 @@ declares XML entities (the vehicle of XXE and billion-laughs attacks), raises Fe
 from __future__ import annotations
 
 import calendar
+import io
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from xml.sax import SAXParseException
 
 import feedparser
 from w3lib.html import remove_tags, replace_entities
 
-_PROLOG_END = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF|channel)\b", re.IGNORECASE)
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+from spiders import xmlguard
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -47,23 +49,49 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> list[Fe
     stripped = body.lstrip()
     if stripped[:1] in (b"{", b"["):
         return _parse_json_feed(stripped)
-    prolog_end = _PROLOG_END.search(body)
-    prolog = body[: prolog_end.start()] if prolog_end else body[:65536]
-    if _ENTITY_DECLARATION.search(prolog):
-        raise FeedError("the document declares XML entities; refused (XXE / entity expansion)")
-    parsed = feedparser.parse(
-        body,
-        response_headers={k.lower(): v for k, v in (headers or {}).items()},
-        sanitize_html=False,
-        resolve_relative_uris=True,
-    )
-    if not parsed.entries:
-        if parsed.get("bozo") and not parsed.get("feed"):
-            reason = parsed.get("bozo_exception")
-            raise FeedError(f"not a feed ({_one_line(reason) or 'unrecognised document'})")
-        if not parsed.get("version"):
-            raise FeedError("not a feed (no RSS, RDF or Atom root element)")
-        return []
+    try:
+        xmlguard.check_prolog(body)
+        with xmlguard.refusing_entities():
+            # A stream, never the bytes themselves: feedparser opens a str or bytes argument
+            # that names a file (/etc/passwd, /dev/zero) and fetches a str that is a URL.
+            parsed = feedparser.parse(
+                io.BytesIO(body),
+                response_headers={k.lower(): v for k, v in (headers or {}).items()},
+                sanitize_html=False,
+                resolve_relative_uris=True,
+            )
+    except xmlguard.Refused as exc:
+        raise FeedError(str(exc)) from None
+    entries = _entries(parsed)
+    if entries:
+        return entries
+    error = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if error is not None and not isinstance(error, _NOTICES):
+        # Broken XML from which nothing was recovered (unclosed tags, a server error page
+        # cut short): a source problem, not an "ok" run with 0 items.
+        raise FeedError(f"not a feed (broken XML, no usable item: {_parse_error(error)})")
+    if error is not None and not parsed.entries and not parsed.feed:
+        raise FeedError(f"not a feed ({_parse_error(error)})")  # a notice, and nothing else
+    if not parsed.get("version"):
+        raise FeedError("not a feed (no RSS, RDF or Atom root element)")
+    return []  # a well-formed feed with no items (yet)
+
+
+# feedparser's bozo notices that leave the document well-formed and fully parsed (a charset
+# that had to be guessed or overridden, an undeclared namespace, a text/plain Content-Type).
+_NOTICES = (feedparser.ThingsNobodyCaresAboutButMe,)
+
+
+def _parse_error(error: object) -> str:
+    # Without the parser's line and column: they count the XML declaration feedparser
+    # puts in front of a document that had none, so they can point one line too far.
+    if isinstance(error, SAXParseException):
+        return _one_line(error.getMessage())
+    return _one_line(error) or "unrecognised document"
+
+
+def _entries(parsed: feedparser.FeedParserDict) -> list[FeedEntry]:
+    """The entries with a usable (http/https) link, in document order."""
     language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
     entries = []
     for entry in parsed.entries:

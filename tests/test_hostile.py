@@ -1,11 +1,16 @@
-"""Hostile servers and content (RELIABILITY items 1–7, 14): bounded, refused, never a crash.
+"""Hostile servers and content (RELIABILITY items 1–7, 14, 31, 32, 44): bounded, refused,
+never a crash.
 
-Each case serves one story whose page misbehaves; the right outcome is that the page is
+Most cases serve one story whose page misbehaves; the right outcome is that the page is
 skipped and counted, the story is matched on its feed text instead, and the run is clean.
+A feed that is itself hostile or broken fails its source's run with one readable line.
 """
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -140,9 +145,23 @@ def test_lying_charset_is_decoded_with_replacement(workspace: Workspace, site: L
     assert workspace.query("SELECT count(*) FROM matches") == [(1,)]
 
 
+def assert_source_failed(ws: Workspace, result: object, expected: str) -> None:
+    assert result.returncode == 1, result.stderr  # type: ignore[attr-defined]
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("error:")]  # type: ignore[attr-defined]
+    assert "source hostile" in line and expected in line, line
+    assert ws.query("SELECT status FROM runs") == [("failed",)]
+    assert ws.query("SELECT count(*) FROM articles") == [(0,)]
+
+
 @pytest.mark.parametrize("fixture,expected", [
     ("xxe-feed.xml", "declares XML entities"),
     ("billion-laughs-feed.xml", "declares XML entities"),
+    # Item 32: a comment naming the root element used to end the guard's reading early.
+    ("billion-laughs-behind-comment.xml", "declares XML entities"),
+    # Declared UTF-7: expat can't read the prolog as sent; feedparser decodes it and then
+    # parses the declarations, so its own parser must refuse them too.
+    ("billion-laughs-utf7.xml", "declares XML entities"),
+    ("doctype-internal-subset.xml", "internal subset"),
 ])
 def test_entity_attacks_in_feeds_are_refused(
         workspace: Workspace, site: LocalSite, fixture: str, expected: str) -> None:
@@ -156,3 +175,70 @@ def test_entity_attacks_in_feeds_are_refused(
     assert "source hostile" in line and expected in line
     assert workspace.query("SELECT count(*) FROM articles") == [(0,)]
     assert "root:" not in result.stderr
+
+
+def test_feed_body_that_is_a_file_path_is_never_opened(
+        workspace: Workspace, site: LocalSite, tmp_path: Path) -> None:
+    """Item 31: feedparser opens a str or bytes argument that names a file; a body holding
+    the path of a feed on this machine must not get that feed read, stored and alerted."""
+    local_feed = tmp_path / "local-feed.xml"
+    local_feed.write_text(rss_feed(site.base, [(site.url("/news/story"), STORY)]), encoding="utf-8")
+    site.add("/feed.xml", str(local_feed), content_type="application/rss+xml")
+    setup(workspace, site)
+
+    assert_source_failed(workspace, workspace.run("crawl"), "not a feed")
+    assert workspace.query("SELECT count(*) FROM matches") == [(0,)]
+
+
+@pytest.mark.parametrize("body", ["/etc/passwd", "file:///etc/passwd", "URL"])
+def test_feed_body_that_is_a_path_or_url_is_only_text(
+        workspace: Workspace, site: LocalSite, body: str) -> None:
+    site.add("/inside.xml", rss_feed(site.base, [(site.url("/news/story"), STORY)]),
+             content_type="application/rss+xml")
+    site.add("/feed.xml", site.url("/inside.xml") if body == "URL" else body,
+             content_type="application/rss+xml")
+    setup(workspace, site)
+
+    result = workspace.run("crawl")
+
+    assert_source_failed(workspace, result, "not a feed")
+    assert site.requested("/inside.xml") == 0
+    assert "root:" not in result.stderr
+
+
+def test_dev_zero_as_a_feed_body_is_not_read() -> None:
+    """`/dev/zero` opened as a file reads until memory runs out: the parse runs in a child
+    whose address space is capped, so a regression fails here instead of taking the machine."""
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    probe = ("from spiders.feeds import FeedError, parse_feed\n"
+             "try:\n    parse_feed(b'/dev/zero')\n"
+             "except FeedError as exc:\n    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, preexec_fn=cap_memory, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("not a feed"), done.stdout
+
+
+def test_feed_that_parses_to_nothing_is_a_source_problem(
+        workspace: Workspace, site: LocalSite) -> None:
+    """Item 44: unclosed tags (a server error cut the feed short): not an "ok" run with 0 items."""
+    site.add("/feed.xml", (HOSTILE / "unclosed-feed.xml").read_bytes(),
+             content_type="application/rss+xml")
+    setup(workspace, site)
+
+    result = workspace.run("crawl")
+
+    assert_source_failed(workspace, result, "not a feed (broken XML, no usable item")
+    assert workspace.query("SELECT last_error FROM runs")[0][0].endswith("no element found)")
+
+
+def test_valid_empty_feed_is_an_ok_run(workspace: Workspace, site: LocalSite) -> None:
+    site.add("/feed.xml", rss_feed(site.base, []), content_type="application/rss+xml")
+    setup(workspace, site)
+
+    result = workspace.run("crawl")
+
+    assert result.returncode == 0, result.stderr
+    assert workspace.query("SELECT status, items, last_error FROM runs") == [("ok", 0, None)]
