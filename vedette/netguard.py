@@ -28,10 +28,11 @@ def address_class(address: IPAddress) -> str:
         return address_class(address.ipv4_mapped)
     if address.is_link_local or address.is_multicast or address.is_unspecified:
         return FORBIDDEN
-    if address.is_reserved:
-        return FORBIDDEN
+    # Before "reserved": ::1 lies in ::/8, which Python's ipaddress also calls reserved.
     if address.is_loopback:
         return LOOPBACK
+    if address.is_reserved:
+        return FORBIDDEN
     if address.is_private or address in ipaddress.ip_network("100.64.0.0/10"):
         return PRIVATE
     return PUBLIC

@@ -24,6 +24,8 @@ def canonical_url(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not _TRACKING.match(k)]
     host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     port = parts.port
     netloc = host
     if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):

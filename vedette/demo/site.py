@@ -1,9 +1,10 @@
-"""A local news site: a threaded HTTP server on 127.0.0.1 that keeps up with a crawler
-(large listen backlog), serving the routes it is given and recording every request.
+"""A local news site: a threaded HTTP server on 127.0.0.1 (or ::1) that keeps up with a
+crawler (large listen backlog), serving the routes it is given and recording every request.
 Used by `vedette demo`, the tests and the benchmarks."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,12 @@ class LoopbackServer(ThreadingHTTPServer):
     request_queue_size = 1024
     daemon_threads = True
     allow_reuse_address = True
+
+
+class LoopbackServer6(LoopbackServer):
+    """The same on an IPv6 address such as ::1."""
+
+    address_family = socket.AF_INET6
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -72,14 +79,16 @@ class LocalSite:
                 self.end_headers()
                 self.wfile.write(route.body)
 
-        self._server = LoopbackServer((host, 0), Handler)
+        server = LoopbackServer6 if ":" in host else LoopbackServer
+        self._server = server((host, 0), Handler)
         self.port = self._server.server_address[1]
         self.host = host
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
