@@ -32,16 +32,36 @@ from vedette.config.types import (
     Schedule,
     ScheduleField,
     TimeZoneName,
+    above_zero,
+    at_most,
 )
 
 DEFAULT_SOURCE_SCHEDULE = "every 30m"
+
+# Limits for which 0 would not mean "small" (RELIABILITY 33): each says what 0 would do.
+ResponseSize = Annotated[
+    ByteSize,
+    above_zero("Scrapy reads 0 as no size limit, so a compressed bomb would fill memory"),
+    at_most(1024**3, "a response is held in memory whole"),
+]
+RequestTimeout = Annotated[
+    Duration,
+    above_zero("Scrapy reads 0 as no timeout, so a slow server could hold a crawl forever"),
+    at_most(timedelta(minutes=10), "a source slower than that is down"),
+]
+SendTimeout = Annotated[
+    Duration,
+    above_zero("0 would fail every send at once; it does not turn the deadline off"),
+    at_most(timedelta(hours=1), "a send is retried on the next run instead"),
+]
 
 
 class Health(Model):
     failures: int = Field(3, ge=1, le=1000)
     """Consecutive failed crawls of a source before one "source failing" notice is sent."""
-    stale: Duration = timedelta(days=3)
-    """A source with no new item for this long gets one "source stale" notice."""
+    stale: Annotated[Duration, above_zero("0 would call every source stale at once")] = \
+        timedelta(days=3)
+    """A source with no new item for this long gets one "source stale" notice (above 0)."""
     channel: str | None = None
     """Channel for health notices (an ops channel, not the analysts' digests); none = log only."""
 
@@ -57,10 +77,11 @@ class Settings(Model):
     """Default timezone for schedules and for times shown in digests."""
     user_agent: str = f"vedette/{__version__}"
     """User-Agent sent to every site; add a contact URL: "vedette/1.0 (+https://your.org/bot)"."""
-    request_timeout: Duration = timedelta(seconds=30)
-    """Longest wait for one HTTP response, headers and body together."""
-    max_response_size: ByteSize = 10 * 1024 * 1024
-    """Responses (after decompression) larger than this are dropped and counted."""
+    request_timeout: RequestTimeout = timedelta(seconds=30)
+    """Longest wait for one HTTP response, headers and body together (above 0, at most 10m)."""
+    max_response_size: ResponseSize = 10 * 1024 * 1024
+    """Responses (after decompression) larger than this are dropped and counted (above 0,
+    at most 1GiB)."""
     concurrent_requests: int = Field(16, ge=1, le=512)
     """Requests in flight across all sites during one crawl."""
     per_host_concurrency: int = Field(4, ge=1, le=64)
@@ -69,9 +90,11 @@ class Settings(Model):
     """Honour each site's robots.txt."""
     extraction_workers: int = Field(0, ge=0, le=64)
     """Processes extracting article text in parallel; 0 = one per CPU core, 1 = in-process."""
-    keep_text: Duration = timedelta(days=30)
-    """How long article text is kept for `vedette test-topic`; URLs (the dedup records) are
-    kept forever."""
+    keep_text: Annotated[Duration, above_zero(
+        "0 would drop every article's text right after its crawl; it does not mean forever")] = \
+        timedelta(days=30)
+    """How long article text is kept for `vedette test-topic` (above 0); URLs (the dedup
+    records) are kept forever."""
     health: Health = Health()
     """Source-health notices from the daemon: `failures`, `stale`, `channel`."""
     templates: Path | None = None
@@ -98,8 +121,9 @@ class SourceBase(Model):
     """Where the source is read from."""
     schedule: ScheduleField | None = None
     """When the daemon crawls it: cron ("*/30 * * * *") or "every 15m"; default every 30m."""
-    max_age: Duration = timedelta(days=7)
-    """Items published earlier than this are stored but never alerted."""
+    max_age: Annotated[Duration, above_zero(
+        "0 would let no item alert; it does not mean no age limit")] = timedelta(days=7)
+    """Items published earlier than this are stored but never alerted (above 0)."""
     backfill: Duration | None = None
     """On this source's first crawl, alert items published this recently (default
     settings.first_crawl_window); `0s` alerts none of what is already there."""
@@ -160,8 +184,8 @@ class EmailChannel(Model):
     """Sender, e.g. "Vedette <alerts@example.org>"."""
     to: list[str] = Field(min_length=1)
     """Recipients."""
-    timeout: Duration = timedelta(seconds=60)
-    """Overall deadline for one send, connection to last reply."""
+    timeout: SendTimeout = timedelta(seconds=60)
+    """Overall deadline for one send, connection to last reply (above 0, at most 1h)."""
     retries: int = Field(3, ge=0, le=10)
     """Further attempts after a temporary failure (4xx reply, connection error) within one run."""
     subject_prefix: str = "[Vedette]"
@@ -196,8 +220,8 @@ class SlackChannel(Model):
     type: Literal["slack"]
     webhook_url: SecretStr
     """Incoming-webhook URL; it is a secret: keep it in the environment, `${SLACK_WEBHOOK_URL}`."""
-    timeout: Duration = timedelta(seconds=30)
-    """Overall deadline for one post."""
+    timeout: SendTimeout = timedelta(seconds=30)
+    """Overall deadline for one post (above 0, at most 1h)."""
     retries: int = Field(3, ge=0, le=10)
     """Further attempts after 429 (honouring Retry-After), 5xx or a timeout, within one run."""
 
@@ -219,8 +243,8 @@ class AppriseChannel(Model):
     format: Literal["text", "markdown", "html"] = "markdown"
     """markdown for Telegram, Discord, Teams, Matrix and Slack; text for ntfy and SMS; html
     hands over the email HTML."""
-    timeout: Duration = timedelta(seconds=60)
-    """Overall deadline for one notification to all URLs."""
+    timeout: SendTimeout = timedelta(seconds=60)
+    """Overall deadline for one notification to all URLs (above 0, at most 1h)."""
 
     @field_validator("urls")
     @classmethod

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -19,16 +20,30 @@ _SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 
 
+MAX_DURATION = timedelta(days=36500)
+"""The longest duration anywhere (100 years): beyond it, date arithmetic such as
+`now - max_age` leaves the calendar, and `timedelta` itself overflows."""
+
+
 def parse_duration(value: Any) -> timedelta:
-    """'30s', '15m', '4h', '7d', '2w' or a number of seconds."""
+    """'30s', '15m', '4h', '7d', '2w' or a number of seconds; from 0 to MAX_DURATION."""
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration (write e.g. 30s, 15m, 4h, 7d, 2w)")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if math.isnan(seconds):
         raise ValueError(f"{value!r} is not a duration (write e.g. 30s, 15m, 4h, 7d, 2w)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    if seconds > MAX_DURATION.total_seconds():  # infinity too
+        # Checked before timedelta() is built: it would raise OverflowError, a traceback.
+        raise ValueError(f"{value!r} is too long (at most {format_duration(MAX_DURATION)})")
+    if seconds < 0:
+        raise ValueError(f"{value!r} is negative (write e.g. 30s, 15m, 4h, 7d, 2w)")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
@@ -41,14 +56,55 @@ def format_duration(value: timedelta) -> str:
 
 
 def parse_size(value: Any) -> int:
-    """'10MB', '512KiB' or a number of bytes."""
+    """'10MB', '512KiB' or a number of bytes (not negative)."""
     if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"{value!r} is negative (write e.g. 10MB, 512KiB or a byte count)")
         return value
     match = _SIZE.match(str(value))
     unit = match.group(2).lower() if match else None
     if not match or unit not in _SIZE_UNITS:
         raise ValueError(f"{value!r} is not a size (write e.g. 10MB, 512KiB or a byte count)")
-    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+    size = float(match.group(1)) * _SIZE_UNITS[unit]
+    if not math.isfinite(size):  # int() of it would raise OverflowError, a traceback
+        raise ValueError(f"{value!r} is too large")
+    return int(size)
+
+
+def format_size(value: int) -> str:
+    """The largest binary unit that divides it: 10MiB, 1GiB, 1500 bytes as 1500."""
+    for unit in ("GiB", "MiB", "KiB"):
+        size = _SIZE_UNITS[unit.lower()]
+        if value and value % size == 0:
+            return f"{value // size}{unit}"
+    return str(value)
+
+
+Limit = TypeVar("Limit", timedelta, int)
+
+
+def above_zero(why: str) -> AfterValidator:
+    """Refuse 0 for a limit; `why` says what 0 would do underneath (often: no limit at all,
+    as Scrapy reads DOWNLOAD_MAXSIZE and DOWNLOAD_TIMEOUT 0)."""
+    def check(value: Limit) -> Limit:
+        if not value:
+            raise ValueError(f"must be above 0, found {_shown(value)} ({why})")
+        return value
+    return AfterValidator(check)
+
+
+def at_most(limit: Limit, why: str) -> AfterValidator:
+    """Refuse values past `limit`; `why` says what would go wrong beyond it."""
+    def check(value: Limit) -> Limit:
+        if value > limit:
+            long = "long" if isinstance(value, timedelta) else "large"
+            raise ValueError(f"{_shown(value)} is too {long} (at most {_shown(limit)}: {why})")
+        return value
+    return AfterValidator(check)
+
+
+def _shown(value: timedelta | int) -> str:
+    return format_duration(value) if isinstance(value, timedelta) else format_size(value)
 
 
 def parse_timezone(value: Any) -> str:
@@ -60,7 +116,8 @@ def parse_timezone(value: Any) -> str:
 
 
 _DURATION_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[smhdw]\s*$"},
-                              {"type": "number", "minimum": 0}],
+                              {"type": "number", "minimum": 0,
+                               "maximum": MAX_DURATION.total_seconds()}],
                     "description": "30s, 15m, 4h, 7d, 2w, or seconds"}
 Duration = Annotated[
     timedelta, BeforeValidator(parse_duration), PlainSerializer(lambda d: d.total_seconds()),
