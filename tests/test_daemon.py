@@ -216,7 +216,8 @@ def test_failing_source_one_notice_one_recovery(
         assert titles(smtp) == ["back"]
         assert daemon.terminate() == 0
         # One error line per failed crawl, however many requests of it failed.
-        failed_runs = workspace.query("SELECT count(*) FROM runs WHERE status='failed'")[0][0]
+        failed_runs = workspace.query("SELECT count(*) FROM runs WHERE status='failed'"
+                                      " AND last_error LIKE '%HTTP 404%'")[0][0]
         error_lines = [line for line in daemon.output().splitlines()
                        if " ERROR " in line and "HTTP 404" in line]
         assert failed_runs >= 2 and len(error_lines) == failed_runs, error_lines
