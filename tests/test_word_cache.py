@@ -1,14 +1,15 @@
-"""The word-key cache beside the state: the same matches with it as without, any damage
-costs one log line, bounded, shared by worker processes and by successive runs."""
+"""The matching cache beside the state: the same matches with it as without, what it keeps
+(costly word keys, compiled topics) is used only when it is right, any damage costs one
+log line, bounded, shared by worker processes and by successive runs."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import pickle
 import sqlite3
 import time
-import zlib
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,15 @@ from tests.support.site import LocalSite
 from tests.test_matching import CASES, article, topic
 from vedette.config.schema import Topic
 from vedette.cpu import CpuPool
-from vedette.matching import ArticleText, Matcher, keyfile
-from vedette.matching.keyfile import JOIN, MAGIC, NO_WORDS
-from vedette.matching.wordkeys import cache_path
+from vedette.matching import ArticleText, Matcher, cachefile, stored
+from vedette.matching.cachefile import cache_path
 
 TOPICS = [
     topic("Drones", any=["long-range drones", "далекобійні дрони", "ударний безпілотник"]),
     topic("Exact", any=["=HIMARS", "F-16"]),
     topic("Wild", any=["intercept*"]),
     topic("Near", query='"joint production" NEAR/4 (Ukraine OR Україна)'),
+    topic("Shahed", any=["шахед"], languages=["uk"]),
 ]
 TEXTS = [
     ArticleText(title="Long-range drones hit a depot", language="en",
@@ -35,7 +36,7 @@ TEXTS = [
                      "F-16s intercepted (Reuters) the... missiles; intercepts, interceptor."),
     ArticleText(title="Далекобійних дронів більше", language="uk",
                 body="Україна та партнери: спільне виробництво — «ударних безпілотників»… "
-                     "дро́ни, п’ять HIMARS."),
+                     "дро́ни, п’ять HIMARS. Удари шахедами."),
     ArticleText(title="Беспилотники атаковали НПЗ", body="Силы ПВО сбили дроны; joint production."),
     ArticleText(title="Dronai", language="lt", body="Tolimojo nuotolio dronai, bendra gamyba."),
     ArticleText(title="Drony", language="pl", body="Drony dalekiego zasięgu: wspólna produkcja."),
@@ -50,16 +51,29 @@ def prime(path: Path, texts: list[ArticleText], topics: list[Topic] = TOPICS) ->
     matcher.save_word_keys()
 
 
-def stored_chunks(path: Path, slot: str = "en") -> list[str]:
-    return list(keyfile.read_tables(path).get(slot, {}))
+def stored_words(path: Path, lang: str = "uk") -> dict[str, str]:
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT word, key FROM words WHERE lang = ?", (lang,)))
+
+
+def compiled_keys(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [key for (key,) in db.execute("SELECT key FROM compiled ORDER BY stored")]
+
+
+def plant(path: Path, word: str, key: str, checksum: int | None = None) -> None:
+    """A word's key as some run would have stored it (or with a wrong checksum)."""
+    cachefile.connect(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT OR REPLACE INTO words VALUES ('uk', ?, ?, ?)", (
+            word, key, cachefile._word_checksum("uk", word, key) if checksum is None else checksum))
 
 
 def test_the_case_table_matches_the_same_through_a_cache_of_other_topics(tmp_path: Path) -> None:
-    # The file holds keys, not codes: written while matching other topics, it must give
-    # each case's own topic exactly what a matcher without it finds.
-    path = tmp_path / "vedette.db.wordkeys"
+    # Word keys don't depend on the topics: stored while matching other topics, they must
+    # give each case's own topic exactly what a matcher without a cache finds.
+    path = tmp_path / "vedette.db.cache"
     prime(path, [article(case) for case in CASES])
-    assert len(stored_chunks(path)) > 500
     for case in CASES:
         spec = Topic.model_validate({"name": case["id"], **case["topic"]})
         text = article(case)
@@ -67,103 +81,132 @@ def test_the_case_table_matches_the_same_through_a_cache_of_other_topics(tmp_pat
 
 
 def test_mixed_texts_match_the_same_in_a_second_run(tmp_path: Path) -> None:
-    path = tmp_path / "vedette.db.wordkeys"
+    path = tmp_path / "vedette.db.cache"
     expected = [Matcher(TOPICS).match(text) for text in TEXTS]
-    assert all(expected[:2])
+    assert all(expected[:2]) and "Shahed" in [found.topic_name for found in expected[1]]
     prime(path, TEXTS)
-    assert {"Long-range", "F-16s", "missiles;", "(Reuters)", "—"} <= set(stored_chunks(path))
-    assert "дро́ни," in stored_chunks(path, "uk")
-    assert [Matcher(TOPICS, path).match(text) for text in TEXTS] == expected
+    # Only what was costly is kept: lemmas guessed for words the dictionary lacks (here
+    # also Russian ones: a topic's `languages: [uk]` reads every article as Ukrainian),
+    # not dictionary words or stems.
+    words = stored_words(path)
+    assert {"шахедами": "шахед", "беспилотники": "беспилотник"}.items() <= words.items()
+    assert not {"дронів", "удари", "україна"} & set(words)
+    assert stored_words(path, "en") == {}
+    assert len(compiled_keys(path)) == 1
+    again = Matcher(TOPICS, path)
+    assert [again.match(text) for text in TEXTS] == expected
 
 
-def _file(edition: str, table: dict[str, str]) -> bytes:
-    """A cache file as some version of Vedette would have written it."""
-    sizes, raw = keyfile.encode(table)
-    header = {"format": keyfile.FORMAT, "edition": edition, "layout": keyfile._LAYOUT,
-              "sections": [["en", *sizes, len(raw), zlib.crc32(raw)]]}
-    return MAGIC + json.dumps(header).encode() + b"\n" + raw
-
-
-def test_stored_keys_are_used_only_from_the_same_edition(
+def test_stored_keys_are_used_only_when_right(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # A key planted in the file shows that a fresh matcher reads it…
-    path = tmp_path / "vedette.db.wordkeys"
-    planted = {"Flamingos": "drone", "Mirage-2000": JOIN.join(["f", "16"]), "over": NO_WORDS}
-    path.write_bytes(_file(keyfile.keys_edition(), planted))
-    drones = [topic("Drones", any=["drones"]), topic("Jets", any=["F-16"]),
-              topic("Lake", any=["ducks lake"])]
-    # The title's chunks are computed afresh; having met them, a fresh matcher codes the
-    # stored chunks (a small file is worth it at once), and the body finds them.
-    text = ArticleText(title="Lake report", body="Flamingos and ducks over lake, Mirage-2000 at sea",
-                       language="en")
-    assert [found.topic_name for found in Matcher(drones, path).match(text)] == [
-        "Drones", "Jets", "Lake"]
+    path = tmp_path / "vedette.db.cache"
+    drones = [topic("Drones", any=["дрон"], languages=["uk"])]
+    text = ArticleText(title="Удари шахедами", language="uk")
+    plant(path, "шахедами", "дрон")
+    assert Matcher(drones, path).match(text)
     assert not Matcher(drones).match(text)
-    # …and that keys of another edition of the normalisation (another PyStemmer,
-    # pymorphy3 or dictionary, or a change of ours) are never read.
-    older = json.loads(keyfile.keys_edition())
-    older["keys"] -= 1
-    path.write_bytes(_file(json.dumps(older, sort_keys=True, ensure_ascii=False), planted))
+    # …not when its checksum says the value is damaged…
+    plant(path, "шахедами", "дрон", checksum=1)
+    assert not Matcher(drones, path).match(text)
+    # …nor once the file is from another edition of the normalisation (another
+    # PyStemmer, pymorphy3 or dictionary, or a change of ours): emptied, one line.
+    plant(path, "шахедами", "дрон")
+    with sqlite3.connect(path) as db:
+        edition = json.loads(db.execute("SELECT value FROM meta").fetchone()[0])
+        edition["keys"] -= 1
+        db.execute("UPDATE meta SET value = ?", (json.dumps(edition),))
     with caplog.at_level(logging.INFO, logger="vedette"):
         assert not Matcher(drones, path).match(text)
     assert [r.getMessage() for r in caplog.records] == [
-        f"word-key cache {path} is from another version (written by another edition of the "
+        f"matching cache {path} is from another version (written by another edition of the "
         "word normalisation); rebuilding it"]
+    assert stored_words(path) == {}
 
 
-def test_a_small_run_does_not_code_a_large_file(tmp_path: Path) -> None:
-    # Coding every stored chunk costs more than a few articles' new chunks: a Latin slot's
-    # file is coded once the run has computed an eighth as many chunks afresh. (A planted
-    # key shows when it is.)
-    path = tmp_path / "vedette.db.wordkeys"
-    planted = {f"filler{n}": f"filler{n}" for n in range(799)} | {"Flamingos": "drone"}
-    path.write_bytes(_file(keyfile.keys_edition(), planted))
-    drones = [topic("Drones", any=["drones"])]
-    few = ArticleText(title="Lake report", body="Flamingos over the lake", language="en")
-    assert not Matcher(drones, path).match(few)
-    many = ArticleText(title=" ".join(f"w{n}" for n in range(100)), body=few.body, language="en")
-    assert Matcher(drones, path).match(many)
+def test_compiled_topics_are_read_back_and_follow_every_edit(tmp_path: Path) -> None:
+    path = tmp_path / "vedette.db.cache"
+    text = ArticleText(title="Long-range drones and HIMARS", language="en")
+    first = [topic("Drones", any=["long-range drones"])]
+    edited = [topic("Drones", any=["=HIMARS"])]
+    assert Matcher(first, path).match(text)
+    (key,) = compiled_keys(path)
+    assert key == stored.topics_key(first)
+    # What is stored under a topics' key is what a fresh matcher uses: planted under the
+    # key of `edited`, the compiled form of `first` finds "long-range drones".
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE compiled SET key = ?", (stored.topics_key(edited),))
+    (found,) = Matcher(edited, path).match(text)
+    assert found.terms == ("long-range drones",)
+    # Any edit of the topics is another key: compiled afresh, and kept beside.
+    (found,) = Matcher([topic("Drones", any=["=HIMARS"], none=["film"])], path).match(text)
+    assert found.terms == ("HIMARS",)
+    assert len(compiled_keys(path)) == cachefile.COMPILED_KEPT == 2
+
+
+class _Touch:
+    """What a hostile pickle would run on loading: here, create a file."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return open, (str(self.target), "w")  # a plain `pickle.loads` would create the file
+
+
+def test_stored_topics_never_run_code_and_a_bad_entry_is_compiled_afresh(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "vedette.db.cache"
+    topics = [topic("Drones", any=["long-range drones", "—"])]
+    text = ArticleText(title="Long-range drones", language="en")
+    expected = Matcher(topics).match(text)
+    Matcher(topics, path)
+    target = tmp_path / "ran"
+    data = pickle.dumps(_Touch(target))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE compiled SET data = ?, checksum = ?",
+                   (data, cachefile.zlib.crc32(data)))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="vedette"):
+        assert Matcher(topics, path).match(text) == expected
+    assert not target.exists()
+    lines = [r.getMessage() for r in caplog.records]
+    assert "stored topics unusable" in lines[0] and "is not part of compiled topics" in lines[0]
+    # The compiler's warnings are the user's each time the topics load, stored or not.
+    assert lines[1:] == ["term '—' has no letters or digits and will never match"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="vedette"):
+        assert Matcher(topics, path).match(text) == expected
+    assert [r.getMessage() for r in caplog.records] == lines[1:]
 
 
 def _truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
 
-def _flipped(data: bytes) -> bytes:
-    return data[:-10] + bytes([data[-10] ^ 0x20]) + data[-9:]
-
-
 def _foreign(data: bytes) -> bytes:
-    return b"SQLite format 3\x00" + data[16:]
+    return b"vedette word keys\n{}\n" + data[:100]  # e.g. the earlier format, or anything
 
 
-def _bad_header(data: bytes) -> bytes:
-    return MAGIC + b'{"format": 1, "edition": 3}\n' + data
+def _other_database(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
 
 
-def _bad_index(data: bytes) -> bytes:
-    # A section whose checksum is right but whose numbers point nowhere.
-    tables = {"en": {"drones": "drone"}}
-    sizes, raw = keyfile.encode(tables["en"])
-    raw = b"\xff\xff\x00\x00" + raw[4:]
-    header = {"format": keyfile.FORMAT, "edition": keyfile.keys_edition(),
-              "layout": keyfile._LAYOUT, "sections": [["en", *sizes, len(raw), zlib.crc32(raw)]]}
-    return MAGIC + json.dumps(header).encode() + b"\n" + raw
+def _bad_pages(data: bytes) -> bytes:
+    # Every page but the first (the header, our application id) overwritten.
+    return data[:4096] + b"\xff" * (len(data) - 4096)
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    (lambda data: b"", "not a word-key cache"),
-    (_truncated, "truncated"),
-    (_flipped, "checksum of"),
-    (_foreign, "not a word-key cache"),
-    (_bad_header, "bad header (KeyError)"),
-    (lambda data: data + b"x", "trailing bytes"),
-    (_bad_index, "entry count"),
-], ids=["empty", "truncated", "flipped", "foreign", "bad-header", "trailing", "bad-index"])
+@pytest.mark.parametrize("damage", [
+    _truncated, _foreign, _bad_pages, lambda data: b"\x00" * len(data),
+], ids=["truncated", "foreign", "bad-pages", "zeros"])
 def test_a_damaged_file_costs_one_log_line_and_is_rebuilt(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: object, message: str) -> None:
-    path = tmp_path / "vedette.db.wordkeys"
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: object) -> None:
+    path = tmp_path / "vedette.db.cache"
     prime(path, TEXTS)
+    assert path.stat().st_size > 8192
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
     expected = [Matcher(TOPICS).match(text) for text in TEXTS]
 
@@ -173,60 +216,84 @@ def test_a_damaged_file_costs_one_log_line_and_is_rebuilt(
         matcher.save_word_keys()
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1, lines
-    assert message in lines[0] and str(path) in lines[0]
-    assert "Long-range" in stored_chunks(path)  # rebuilt, and readable again
+    assert lines[0].startswith(f"matching cache {path} ignored and rebuilt")
+    prime(path, TEXTS)  # usable again
+    assert "шахедами" in stored_words(path)
 
 
-def test_a_missing_file_is_built_with_one_info_line(
+def test_another_applications_database_is_not_used(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    path = tmp_path / "state" / "vedette.db.wordkeys"
+    path = tmp_path / "vedette.db.cache"
+    _other_database(path)
     with caplog.at_level(logging.INFO, logger="vedette"):
         prime(path, TEXTS)
-    assert [r.levelname for r in caplog.records] == ["INFO"]
-    assert "Long-range" in stored_chunks(path)
-    assert sorted(p.name for p in path.parent.iterdir()) == [
-        "vedette.db.wordkeys", "vedette.db.wordkeys.lock"]  # no temp file left behind
+    assert [r.getMessage() for r in caplog.records] == [
+        f"matching cache {path} ignored and rebuilt: not a matching cache"]
+    assert "шахедами" in stored_words(path)
+
+
+def test_workers_hear_of_a_damaged_file_once_through_the_parent(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    state = tmp_path / "vedette.db"
+    prime(cache_path(state), TEXTS)
+    path = cache_path(state)
+    path.write_bytes(_bad_pages(path.read_bytes()))
+    with caplog.at_level(logging.INFO, logger="vedette"):
+        cachefile.vet(path)
+        cachefile.vet(path)
+    assert len(caplog.records) == 1
+    assert caplog.records[0].getMessage().startswith(f"matching cache {path} ignored and rebuilt")
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+
+
+def test_a_new_file_is_built_silently_and_replaces_the_earlier_format(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    (folder / "vedette.db.wordkeys").write_bytes(b"vedette word keys\n")  # an earlier version's
+    (folder / "vedette.db.wordkeys.lock").touch()
+    with caplog.at_level(logging.INFO, logger="vedette"):
+        prime(cache_path(folder / "vedette.db"), TEXTS)
+    assert caplog.records == []
+    assert sorted(p.name for p in folder.iterdir()) == ["vedette.db.cache"]
 
 
 def test_a_cache_that_cannot_be_written_is_reported_not_raised(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    path = tmp_path / "vedette.db.wordkeys"
+    path = tmp_path / "vedette.db.cache"
     path.mkdir()  # something else sits where the file goes
-    matcher = Matcher(TOPICS, path)
+    expected = [Matcher(TOPICS).match(text) for text in TEXTS]
     with caplog.at_level(logging.INFO, logger="vedette"):
-        assert [matcher.match(text) for text in TEXTS] == [
-            Matcher(TOPICS).match(text) for text in TEXTS]
+        matcher = Matcher(TOPICS, path)
+        assert [matcher.match(text) for text in TEXTS] == expected
         matcher.save_word_keys()
-    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]  # read, save
-    assert "not saved" in caplog.records[1].getMessage()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"matching cache {path} not used: unable to open database file"]
 
 
-def test_the_file_keeps_the_newest_chunks_within_its_bounds(
+def test_the_file_keeps_the_newest_words_within_its_bound(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keyfile, "SECTION_CHUNKS", 40)
-    path = tmp_path / "vedette.db.wordkeys"
-    batches = [[f"w{batch}x{n}a" for n in range(30)] for batch in range(4)]
-    for words in batches:  # four runs, each meeting 30 new words
-        prime(path, [ArticleText(title=" ".join(words))])
-    kept = stored_chunks(path)
-    assert len(kept) == 40
-    assert set(batches[3]) <= set(kept) and not set(batches[0]) & set(kept)
-
-    monkeypatch.setattr(keyfile, "SECTION_BYTES", 300)
-    prime(path, [ArticleText(title=" ".join(f"z{n}" * 5 for n in range(100)))])
-    assert len(keyfile.read_sections(path)["en"][4]) <= 300
+    monkeypatch.setattr(cachefile, "WORD_LIMIT", 40)
+    path = tmp_path / "vedette.db.cache"
+    letters = "абвгдежзиклмнопрстуфхцчшщюя"
+    batches = [[f"ґрц{letters[batch]}{letters[n]}" for n in range(27)] for batch in range(4)]
+    for words in batches:  # four runs, each meeting 27 words the dictionary lacks
+        prime(path, [ArticleText(title=" ".join(words), language="uk")])
+    kept = set(stored_words(path))
+    assert len(kept) <= 40
+    assert set(batches[3]) <= kept and not set(batches[0]) & kept
 
 
 def test_saves_from_two_processes_are_merged(tmp_path: Path) -> None:
-    # Both read the file before either saved (two workers starting together): the second
-    # save must keep what the first one added.
-    path = tmp_path / "vedette.db.wordkeys"
+    # Both open the file before either saved (two workers starting together).
+    path = tmp_path / "vedette.db.cache"
     first, second = Matcher(TOPICS, path), Matcher(TOPICS, path)
-    first.match(ArticleText(title="alpha bravo", language="en"))
-    second.match(ArticleText(title="charlie delta", language="en"))
+    first.match(ArticleText(title="Удари шахедами", language="uk"))
+    second.match(ArticleText(title="Мавіки і байрактари", language="uk"))
     first.save_word_keys()
     second.save_word_keys()
-    assert {"alpha", "bravo", "charlie", "delta"} <= set(stored_chunks(path))
+    assert {"шахедами", "мавіки", "байрактари"} <= set(stored_words(path))
 
 
 def _match_all(pool: CpuPool, texts: list[ArticleText]) -> list[object]:
@@ -236,9 +303,9 @@ def _match_all(pool: CpuPool, texts: list[ArticleText]) -> list[object]:
     return asyncio.run(run())
 
 
-def _wait_for(path: Path, chunk: str) -> list[str]:
+def _wait_for(path: Path, word: str) -> dict[str, str]:
     deadline = time.monotonic() + 60  # a bound for a stuck worker, not a timing assert
-    while chunk not in (found := stored_chunks(path)) and time.monotonic() < deadline:
+    while word not in (found := stored_words(path)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return found
 
@@ -250,7 +317,8 @@ def test_worker_processes_save_for_the_next_run(tmp_path: Path) -> None:
     assert pool.processes
     assert _match_all(pool, TEXTS) == expected
     pool.close()  # the workers exit, and save on their way out
-    assert "(Reuters)" in _wait_for(cache_path(state), "(Reuters)")
+    assert "шахедами" in _wait_for(cache_path(state), "шахедами")
+    assert compiled_keys(cache_path(state)) == [stored.topics_key(TOPICS)]
 
     again = CpuPool(2, TOPICS, state)
     assert _match_all(again, TEXTS) == expected
@@ -260,23 +328,23 @@ def test_worker_processes_save_for_the_next_run(tmp_path: Path) -> None:
 def test_each_state_has_its_own_cache(tmp_path: Path) -> None:
     one, other = tmp_path / "a" / "vedette.db", tmp_path / "b" / "other.db"
     pools = CpuPool(1, TOPICS, one), CpuPool(1, TOPICS, other)
-    _match_all(pools[0], [ArticleText(title="alpha bravo")])
-    _match_all(pools[1], [ArticleText(title="charlie delta")])
+    _match_all(pools[0], [ArticleText(title="Удари шахедами", language="uk")])
+    _match_all(pools[1], [ArticleText(title="Мавіки", language="uk")])
     for pool in pools:
         pool.close()
-    assert cache_path(one) == tmp_path / "a" / "vedette.db.wordkeys"
-    assert set(stored_chunks(cache_path(one))) == {"alpha", "bravo"}
-    assert set(stored_chunks(cache_path(other))) == {"charlie", "delta"}
+    assert cache_path(one) == tmp_path / "a" / "vedette.db.cache"
+    assert set(stored_words(cache_path(one))) == {"шахедами"}
+    assert set(stored_words(cache_path(other))) == {"мавіки"}
 
 
 LOI = Story(
-    slug="loi", title="Ukraine and Lithuania sign letter of intent",
-    paragraphs=["The two governments signed a letter of intent on joint production of "
-                "long-range drones, officials said."],
+    slug="loi", title="Україна і Литва підписали лист про наміри",
+    paragraphs=["Уряди підписали лист про наміри щодо спільного виробництва далекобійних "
+                "дронів і перехоплювачів шахедів, повідомили посадовці."],
     published=recent(2))
 PLANT = Story(
-    slug="plant", title="Factory for long-range drones opens",
-    paragraphs=["A new plant will build long-range drones (Shahed-type) for the army."],
+    slug="plant", title="Відкрито завод далекобійних дронів",
+    paragraphs=["Новий завод вироблятиме далекобійні дрони для збиття мавіків."],
     published=recent(1))
 
 
@@ -291,18 +359,20 @@ def test_successive_cron_runs_with_worker_processes_share_the_cache(
         workspace: Workspace, site: LocalSite) -> None:
     _publish(site, [LOI])
     workspace.setup(sources=[{"name": "example", "type": "feed", "url": site.url("/feed.xml")}],
-                    topics=[{"name": "Long-range drones", "any": ["long-range drone"]}],
+                    topics=[{"name": "Long-range drones", "any": ["далекобійні дрони"]}],
                     settings={"extraction_workers": 2})
     cache = cache_path(workspace.state)
 
     first = workspace.run("crawl")
     assert first.returncode == 0, first.stderr
-    assert "governments" in stored_chunks(cache)
+    assert "шахедів" in stored_words(cache)
+    (compiled,) = compiled_keys(cache)
 
     _publish(site, [PLANT, LOI])
     second = workspace.run("crawl")
     assert second.returncode == 0, second.stderr
-    assert {"governments", "(Shahed-type)"} <= set(stored_chunks(cache))
+    assert {"шахедів", "мавіків"} <= set(stored_words(cache))
+    assert compiled_keys(cache) == [compiled]  # read back, not compiled again
     with sqlite3.connect(workspace.state) as db:
         titles = {title for (title,) in db.execute(
             "SELECT a.title FROM matches m JOIN articles a ON a.id = m.article_id")}

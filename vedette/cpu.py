@@ -5,9 +5,10 @@ page) and matching (a few) run in worker processes when more than one is configu
 both cores work; with one worker they run in a single thread beside the reactor. Each
 worker compiles the topics once, at start.
 
-Every matcher, in a worker or not, shares the word-key cache beside the state file
-(`vedette.matching.wordkeys`): a fresh process then matches known words as fast as a warm
-one. Workers save what they learnt when they exit (and every minute while they run).
+Every matcher, in a worker or not, shares the matching cache beside the state file
+(`vedette.matching.cachefile`): a fresh process reads the compiled topics from it instead
+of compiling them, and the keys of costly words instead of working them out again.
+Workers save what they learnt when they exit (and every minute while they run).
 """
 
 from __future__ import annotations
@@ -27,17 +28,16 @@ from typing import Any, TypeVar
 from vedette.config import Topic
 from vedette.extract import Extracted, extract_article
 from vedette.matching import ArticleText, Matcher, TopicMatch
-from vedette.matching.keyfile import vet
-from vedette.matching.wordkeys import cache_path
+from vedette.matching.cachefile import cache_path, vet
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _matcher: Matcher | None = None
 
 
-def _start_worker(topics: Sequence[Topic], word_keys: Path | None) -> None:
+def _start_worker(topics: Sequence[Topic], cache: Path | None) -> None:
     global _matcher
-    _matcher = Matcher(topics, word_keys)
+    _matcher = Matcher(topics, cache)
     # A worker ends by returning from its loop, so multiprocessing's exit finalizers run
     # (atexit handlers don't in a child): the keys it learnt reach the next run.
     util.Finalize(_matcher, _matcher.save_word_keys, exitpriority=10)
@@ -52,15 +52,15 @@ def _match(article: ArticleText) -> list[TopicMatch]:
 class CpuPool:
     """One executor per crawl context; `workers` 0 = one process per core, 1 = one thread.
 
-    `state`: the state file, beside which the matchers keep their word-key cache (none
-    without it, as for a matcher of a single topic)."""
+    `state`: the state file, beside which the matchers keep their cache (none without
+    it, as for a matcher of a single topic)."""
 
     def __init__(self, workers: int, topics: Sequence[Topic], state: Path | None = None) -> None:
         count = workers or (os.cpu_count() or 1)
         self.processes = count > 1
         # Absolute: workers must find the same file whatever directory they run in.
-        self._word_keys = cache_path(state.absolute()) if state is not None else None
-        self._local = Matcher(topics, self._word_keys) if not self.processes else None
+        self._cache = cache_path(state.absolute()) if state is not None else None
+        self._local = Matcher(topics, self._cache) if not self.processes else None
         self._executor: Executor | None = None
         self._count = count
         self._topics = list(topics)
@@ -69,12 +69,12 @@ class CpuPool:
     def _pool(self) -> Executor:
         if self._executor is None:
             if self.processes:
-                if self._word_keys is not None:
-                    vet(self._word_keys)  # a bad cache file is reported once, not per worker
+                if self._cache is not None:
+                    vet(self._cache)  # a bad cache file is reported once, not per worker
                 # forkserver: workers start from a clean process, not a fork of a threaded reactor
                 self._executor = ProcessPoolExecutor(
                     max_workers=self._count, mp_context=multiprocessing.get_context("forkserver"),
-                    initializer=_start_worker, initargs=(self._topics, self._word_keys))
+                    initializer=_start_worker, initargs=(self._topics, self._cache))
             else:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vedette-cpu")
         return self._executor

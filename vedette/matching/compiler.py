@@ -85,6 +85,8 @@ class Compiled:
     """Prefix → prefix id, compared with a word's folded (or exact) form."""
     wild_by_prefix: tuple[tuple[int, ...], ...] = ()
     """For each prefix id, the wildcard terms anchored on it."""
+    warnings: tuple[str, ...] = ()
+    """What the user should hear about the topics each time they are loaded."""
 
     @property
     def empty(self) -> bool:
@@ -108,6 +110,7 @@ class _Builder:
         self.prefixes: dict[tuple[str, str], int] = {}
         self.read: dict[tuple[str, bool, tuple[str, ...]],
                         tuple[list[tuple[str, bool]], tuple[str, ...]]] = {}
+        self.warnings: list[str] = []
 
     def ref(self, term: Term, topic_index: int, hint: tuple[str, ...]) -> Ref:
         # A list-form topic's terms come here twice (its rule tree and its flat lists).
@@ -131,7 +134,8 @@ class _Builder:
     ) -> None:
         if not words:
             # "—" or "++": nothing a word-based matcher can find; say so instead of guessing.
-            log.warning("term %r has no letters or digits and will never match", term.text)
+            self.warnings.append(f"term {term.text!r} has no letters or digits and will never "
+                                 "match")
             return
         plain = [word for word, _ in words]
         if any(wildcard for _, wildcard in words):
@@ -205,6 +209,7 @@ class _Builder:
             folded_prefixes={p: i for (kind, p), i in prefixes.items() if kind == "folded"},
             exact_prefixes={p: i for (kind, p), i in prefixes.items() if kind == "exact"},
             wild_by_prefix=tuple(tuple(ids) for ids in by_prefix),
+            warnings=tuple(self.warnings),
         )
 
 

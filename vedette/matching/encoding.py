@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import functools
 import itertools
-import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Generic, TypeVar, cast
+from typing import Generic, Protocol, TypeVar
 
-from vedette.matching.keyfile import JOIN, NO_WORDS
-from vedette.matching.stemming import Analyzer
-from vedette.matching.tokens import Layout, chunk_layout, chunk_words, exact_form, folded_form
-from vedette.matching.wordkeys import WordKeys
+from vedette.matching.tokens import (
+    Layout,
+    chunk_layout,
+    chunk_words,
+    exact_form,
+    folded_form,
+    split_chunks,
+)
 
 _BASE = 32  # characters per alphabet: at most 32 children per node
 _FIRST = 0x100
@@ -83,19 +86,23 @@ class GrowingCache(Generic[V]):
 
     def lookup(self, keys: list[str]) -> list[V]:
         """The value of each key, in order."""
+        data = self.data
         try:
             # Warm, nearly always: the cheapest C-level loop there is (testing a list of
             # `get` results for None would cost two comparisons per key).
-            return list(map(self.data.__getitem__, keys))
+            return list(map(data.__getitem__, keys))
         except KeyError:
             pass
-        found = list(map(self.data.get, keys))
-        missing = list(set(itertools.compress(keys, map(operator.is_, found, _NONES))))
         with self._lock:
-            computed = dict(self._compute(missing))
+            computed = dict(self._compute(list(set(keys).difference(data))))
             self.add(computed)
-        # A key found before keeps its value (values never change); the rest are new.
-        return cast(list[V], list(map(computed.get, keys, found)))
+            now = self.data
+        try:
+            return list(map(now.__getitem__, keys))
+        except KeyError:
+            # The cache was full and started afresh with the new values: the others are
+            # in the one read before (values never change).
+            return [computed[key] if key in computed else data[key] for key in keys]
 
     def add(self, values: Iterable[tuple[str, V]] | dict[str, V]) -> None:
         """Known values, added under the lock (a full cache starts afresh with them)."""
@@ -110,12 +117,14 @@ class GrowingCache(Generic[V]):
                 self.data.update(values)
 
 
-_NONES = itertools.repeat(None)
-
-
 def each(compute: Callable[[str], V]) -> Callable[[list[str]], Iterator[tuple[str, V]]]:
     """A GrowingCache's `compute` from a function of one key."""
     return lambda keys: zip(keys, map(compute, keys), strict=True)
+
+
+class KeySource(Protocol):
+    def word_keys(self, words: list[str], slot: int) -> list[str]:
+        """The key of each word in one slot."""
 
 
 class StreamEncoder:
@@ -125,40 +134,31 @@ class StreamEncoder:
     Splitting on white space is C-level and several times faster than a word regex; a
     chunk ("drones,", "long-range", "(Reuters)") holds zero, one or more words, found with
     the word regex only the first time the chunk is seen (and only when it is not simply
-    a word between punctuation). The vocabulary of chunks is a few times that of words and
-    nearly every chunk of a new article is already known.
+    a word between punctuation). Warm, a field's stream is one C-level dict lookup per
+    chunk.
 
-    New chunks are encoded a field at a time, by C-level loops only: their words (see
-    `chunk_words`), their words' keys (`WordKeys.chunk_keys`, one call for all), and their
-    codes (a one-word chunk's code is its word's; others are joined). The chunks stored by
-    earlier runs (`WordKeys.stored`) are coded the same way, all at once, when a slot is
-    first scanned or, for a cheap slot, once this run has met enough new chunks to make
-    it worth it (`WordKeys.worth_coding`): from then on it scans them as a warm one does.
+    New chunks are coded a field at a time, by C-level loops only: their words
+    (`split_chunks`), the code of each word (cached per slot, so a word met in other
+    chunks, "drones" in "drones," and "(drones)", is keyed once; new words' keys come
+    from one `word_keys` call for all), and a one-word chunk takes its word's code, the
+    others join theirs.
     """
 
-    def __init__(
-        self, keys: WordKeys | Analyzer, vocabulary: dict[str, str], other: str, slots: int
-    ) -> None:
-        """`keys`: where word keys come from (an analyzer alone remembers nothing)."""
+    def __init__(self, keys: KeySource, vocabulary: dict[str, str], other: str,
+                 slots: int) -> None:
+        """`keys`: where new words' keys come from (`WordKeys`, or an `Analyzer`)."""
         lock = threading.RLock()
-        self._lock = lock
-        self._keys = keys = keys if isinstance(keys, WordKeys) else WordKeys(keys)
+        self._keys = keys
         self._vocabulary = vocabulary
         self._other = other
         self._layouts = GrowingCache(each(chunk_layout), lock)  # offsets: for locating only
-        self._words = GrowingCache(chunk_words, lock)
+        self._words = GrowingCache(chunk_words, lock)  # for wildcard terms only
+        self._word_codes: list[dict[str, str]] = [{} for _ in range(slots)]
 
         def code_cache(slot: int) -> GrowingCache[str]:
-            def chunk_codes(chunks: list[str]) -> Iterable[tuple[str, str]]:
-                self._computed[slot] += len(chunks)
-                words = self._words.lookup(chunks)
-                return self._coded(chunks, keys.chunk_keys(chunks, words, slot))
-
-            return GrowingCache(chunk_codes, lock)
+            return GrowingCache(functools.partial(self._coded, slot=slot), lock)
 
         self._codes = [code_cache(slot) for slot in range(slots)]
-        self._computed = [0] * slots  # chunks coded afresh, per slot
-        self._unprimed = set(range(slots))
 
     def chunk_codes(self, chunks: list[str], slot: int) -> list[str]:
         """The codes of each chunk's words: a C-level dict lookup per chunk when warm.
@@ -166,8 +166,6 @@ class StreamEncoder:
         The list is the stream before joining; kept, it also says how many words each
         chunk holds (its length over the code width) without looking anything up again.
         """
-        if slot in self._unprimed:
-            self._prime(slot)
         return self._codes[slot].lookup(chunks)
 
     def words(self, chunks: list[str]) -> list[str]:
@@ -178,45 +176,24 @@ class StreamEncoder:
         """The words of one chunk, with their [start, end) inside it."""
         return self._layouts.get(chunk)
 
-    def _prime(self, slot: int) -> None:
-        with self._lock:
-            worth = self._keys.worth_coding(slot, self._computed[slot])
-            if worth is None:
-                self._unprimed.discard(slot)  # nothing stored: never ask again
-            if not worth:
-                return
-            self._unprimed.discard(slot)
-            stored = self._keys.stored(slot)
-            if stored is None:
-                return
-            # Each distinct value (the keys of a chunk's words) is coded once, by C-level
-            # loops; then each chunk takes its value's codes.
-            code, other, single = self._vocabulary.get, self._other, stored.single
-            codes = list(map(code, stored.values[:single], itertools.repeat(other)))
-            codes.extend(map("".join, map(
-                functools.partial(map, code),
-                map(str.split, stored.values[single:], itertools.repeat(JOIN)),
-                itertools.repeat(itertools.repeat(other)))))
-            if NO_WORDS in stored.values:
-                codes[stored.values.index(NO_WORDS)] = ""
-            self._codes[slot].add(
-                zip(stored.chunks, map(codes.__getitem__, stored.index), strict=True))
-
-    def _coded(self, chunks: list[str], keyed: list[tuple[str, ...]]) -> Iterable[tuple[str, str]]:
-        """(chunk, its codes) from the keys of each chunk's words, by C-level loops."""
-        code, other = self._vocabulary.get, self._other
-        one = list(map((1).__eq__, map(len, keyed)))
-        many = list(map(operator.not_, one))
+    def _coded(self, chunks: list[str], slot: int) -> Iterable[tuple[str, str]]:
+        """(chunk, its codes) for new chunks (called under the lock)."""
+        found = split_chunks(chunks)
+        codes = self._word_codes[slot]
+        new = set(found.words).union(*found.other_words).difference(codes)
+        if new:
+            if len(codes) + len(new) > _CACHE_LIMIT:
+                # Replaced, not cleared: the chunks below still need the old codes.
+                codes = self._word_codes[slot] = {}
+                new = set(found.words).union(*found.other_words)
+            words = list(new)
+            codes.update(zip(words, map(self._vocabulary.get, self._keys.word_keys(words, slot),
+                                        itertools.repeat(self._other)), strict=True))
+        code = codes.__getitem__
         return itertools.chain(
-            zip(itertools.compress(chunks, one),
-                map(code, map(operator.itemgetter(0), itertools.compress(keyed, one)),
-                    itertools.repeat(other)),
-                strict=True),
-            zip(itertools.compress(chunks, many),
-                map("".join, map(functools.partial(map, code), itertools.compress(keyed, many),
-                                 itertools.repeat(itertools.repeat(other)))),
-                strict=True),
-        )
+            zip(found.plain, map(code, found.words), strict=True),
+            zip(found.other, map("".join, map(functools.partial(map, code), found.other_words)),
+                strict=True))
 
 
 class PrefixMarker:

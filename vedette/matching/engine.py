@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from vedette.config.schema import Topic
-from vedette.matching.compiler import Compiled, TopicPlan, WildTerm, compile_topics
+from vedette.matching.cachefile import CacheFile
+from vedette.matching.compiler import Compiled, TopicPlan, WildTerm
 from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.locate import HitOffsets, Scan
@@ -15,8 +17,11 @@ from vedette.matching.models import ArticleText, TopicMatch
 from vedette.matching.report import MatchReport
 from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
 from vedette.matching.stemming import Analyzer
+from vedette.matching.stored import compiled_topics
 from vedette.matching.tokens import scripts_in
-from vedette.matching.wordkeys import WordKeys
+from vedette.matching.wordkeys import StoredKeys
+
+log = logging.getLogger(__name__)
 
 Found = set[tuple[int, int, int]]
 """(term, first word, last word) hits in one field."""
@@ -41,20 +46,25 @@ class Matcher:
     does not change it, apart from caches of word keys that are safe to share.
     """
 
-    def __init__(self, topics: Sequence[Topic], word_keys: Path | None = None) -> None:
-        """`word_keys`: a file that keeps word keys between processes (see `wordkeys`)."""
-        self._analyzer = Analyzer()
-        self._compiled: Compiled = compile_topics(topics, self._analyzer)
+    def __init__(self, topics: Sequence[Topic], cache: Path | None = None) -> None:
+        """`cache`: a file that keeps what a fresh process would otherwise work out again,
+        the compiled topics and costly word keys (see `cachefile`)."""
+        self._cache = CacheFile(cache) if cache is not None else None
+        self._memory = StoredKeys(self._cache) if self._cache is not None else None
+        self._analyzer = Analyzer(self._memory)
+        self._compiled: Compiled = compiled_topics(topics, self._analyzer, self._cache)
         compiled = self._compiled
-        self._keys = WordKeys(self._analyzer, word_keys)
+        for warning in compiled.warnings:
+            log.warning("%s", warning)
         self._encoder = StreamEncoder(
-            self._keys, compiled.vocabulary, compiled.other, len(SLOT) + 1
+            self._analyzer, compiled.vocabulary, compiled.other, len(SLOT) + 1
         )
         self._marker = PrefixMarker(compiled.folded_prefixes, compiled.exact_prefixes)
 
     def save_word_keys(self) -> None:
-        """Store the word keys computed so far in the `word_keys` file, if any were."""
-        self._keys.save()
+        """Store the costly word keys learnt so far in the cache file, if there is one."""
+        if self._memory is not None:
+            self._memory.save()
 
     def match(self, article: ArticleText) -> list[TopicMatch]:
         """Every topic the article matches, in config order."""

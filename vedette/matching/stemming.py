@@ -13,16 +13,25 @@ import itertools
 import json
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol, cast
 
 import pymorphy3
 import pymorphy3_dicts_uk
 import Stemmer
 from pymorphy3 import MorphAnalyzer
+from pymorphy3.units import DictionaryAnalyzer
 
 from vedette.matching.languages import EXACT, LANGUAGES, SCRIPT
-from vedette.matching.tokens import EDGE, TOKEN_RE, exact_form, folded_form, script_of
+from vedette.matching.tokens import (
+    EDGE,
+    TOKEN_RE,
+    folded_form,
+    forms,
+    of_script,
+    script_of,
+)
 
 _SNOWBALL = {"en": "english", "lt": "lithuanian", "pl": "polish", "ru": "russian"}
 _MAX_VARIANTS = 16  # lemma combinations per term and language (ambiguous Ukrainian words)
@@ -58,16 +67,58 @@ def _morph_uk() -> MorphAnalyzer:
     return MorphAnalyzer(lang="uk")
 
 
+@functools.cache
+def _dictionary_lemma() -> Callable[[str], str | None]:
+    """The most likely lemma of a folded Ukrainian word the dictionary holds, or None:
+    `parse(word)[0].normal_form` when that reading comes from the dictionary.
+
+    `parse` builds every reading of a word with its tag and score (11 µs a dictionary
+    word here); the first reading of a dictionary word is the first entry the dictionary
+    holds for it, so that entry alone gives the same lemma (3 µs). This holds while no
+    probability estimate reorders the readings (pymorphy3 has none for Ukrainian) and
+    the dictionary is the first analyser consulted; otherwise every word gets None.
+    """
+    morph = _morph_uk()
+    units = getattr(morph, "_units", None)
+    if morph.prob_estimator is not None or not units or not isinstance(
+            units[0][0], DictionaryAnalyzer):
+        return lambda word: None
+    dictionary, substitutes = morph.dictionary, morph.char_substitutes
+    entries, normal_form = dictionary.words.similar_items, dictionary.build_normal_form
+
+    def lemma(word: str) -> str | None:
+        found = entries(word.lower(), substitutes)  # what `parse` looks up
+        if not found:
+            return None
+        fixed, ((paradigm, index), *_) = found[0]
+        return normal_form(paradigm, index, fixed)
+
+    return lemma
+
+
+class KeyMemory(Protocol):
+    """Keys of costly words kept between processes (`wordkeys.StoredKeys`)."""
+
+    def recall(self, lang: str, words: list[str]) -> dict[str, str]:
+        """The stored keys of those of `words` it holds."""
+
+    def learn(self, lang: str, keys: dict[str, str]) -> None:
+        """Keys just worked out, to keep."""
+
+
 class Analyzer:
     """Computes the keys of words. Safe to share between threads.
 
     Text words' keys are cached per matcher by `encoding.StreamEncoder`, per slot and only
     for the slots a text is scanned in: an English article never lemmatises its words as
-    Ukrainian, and a Ukrainian one never stems as Russian unless the Russian stream runs;
-    and between processes by `wordkeys.WordKeys`.
+    Ukrainian, and a Ukrainian one never stems as Russian unless the Russian stream runs.
+    The costly ones (lemmas guessed for words the dictionary lacks) also outlive the
+    process in a `KeyMemory`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, memory: KeyMemory | None = None) -> None:
+        """`memory`: where the keys of costly words outlive the process, if anywhere."""
+        self._memory = memory
         self._stemmers = {lang: Stemmer.Stemmer(algo) for lang, algo in _SNOWBALL.items()}
         for stemmer in self._stemmers.values():
             # PyStemmer's own cache of 10,000 words makes a stem cost 3-6 µs instead of
@@ -81,26 +132,21 @@ class Analyzer:
     def word_keys(self, words: Sequence[str], slot: int) -> list[str]:
         """The keys of words as written in a text, in one slot, computed as a batch.
 
-        A batch costs far less per word than one call each: written forms that fold alike
-        ("Drones", "drones") are stemmed once, and Snowball stems a list in one C call
-        (`stemWords`, about a third of the cost of `stemWord` per word).
+        A batch costs far less per word than one call each: the words are normalised
+        together (`tokens.forms`), written forms that fold alike ("Drones", "drones") are
+        stemmed once, and Snowball stems a list in one C call (`stemWords`, about a third
+        of the cost of `stemWord` per word).
         """
         if slot == EXACT:
-            return list(map(exact_form, words))
+            return forms(list(words), fold=False)
         lang = LANGUAGES[slot - 1]
-        folded = list(map(folded_form, words))
+        folded = forms(list(words), fold=True)
         keys = dict(zip(folded, folded, strict=True))  # another script keeps its folded form
-        own = [form for form in keys if script_of(form) == SCRIPT[lang]]
+        own = of_script(list(keys), SCRIPT[lang])
         if own:
             with self._lock:
                 keys.update(zip(own, self._keys(own, lang), strict=True))
         return list(map(keys.__getitem__, folded))
-
-    @staticmethod
-    def costly(slot: int) -> bool:
-        """Whether a slot's keys cost far more than a dict lookup: pymorphy3's Ukrainian
-        lemmas do (0.05–0.2 ms a word); Snowball stems and folded forms (µs) don't."""
-        return slot != EXACT and LANGUAGES[slot - 1] == "uk"
 
     def term_keys(self, words: list[str], lang: str) -> list[tuple[str, ...]]:
         """Every key sequence a term's words may take in `lang`.
@@ -134,12 +180,27 @@ class Analyzer:
     def _keys(self, folded: list[str], lang: str) -> list[str]:
         """Stems or lemmas of folded words of `lang`'s own script; call under the lock."""
         if lang == "uk":
-            parse = _morph_uk().parse
-            return [parse(form)[0].normal_form for form in folded]
+            return self._lemmas(folded)
         if lang == "ru":
             # Russian writes ё as е more often than not
             folded = [form.replace("ё", "е") for form in folded]
         return self._stemmers[lang].stemWords(folded)
+
+    def _lemmas(self, folded: list[str]) -> list[str]:
+        """Text words' lemmas: the dictionary's (3 µs), else remembered from an earlier
+        run, else pymorphy3's guess from the word's ending (50 µs), then remembered."""
+        lemmas = list(map(_dictionary_lemma(), folded))
+        unknown = [form for form, lemma in zip(folded, lemmas, strict=True) if lemma is None]
+        if not unknown:
+            return cast(list[str], lemmas)
+        known = self._memory.recall("uk", unknown) if self._memory is not None else {}
+        parse = _morph_uk().parse
+        guessed = {form: parse(form)[0].normal_form for form in unknown if form not in known}
+        if guessed and self._memory is not None:
+            self._memory.learn("uk", guessed)
+        known.update(guessed)
+        return [known[form] if lemma is None else lemma
+                for form, lemma in zip(folded, lemmas, strict=True)]
 
     def _lemmas_uk(self, folded: str) -> list[str]:
         lemmas = dict.fromkeys(p.normal_form for p in _morph_uk().parse(folded))
