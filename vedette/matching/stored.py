@@ -5,11 +5,10 @@ edits them.
 Kept in the matching cache file (`cachefile`) under a key that names everything the
 compiled form depends on: the topics as validated, the word normalisation's edition, and
 the source of the matching code itself (any edit of it makes a new key, so no version
-number has to be remembered). Stored as a pickle of our own dataclasses without the
-automaton, read by an unpickler that builds nothing else (a file in the state folder
-must never run code), and the automaton built again from its patterns, which is
-4 × faster than unpickling it. Anything unexpected means compiling as if nothing were
-stored.
+number has to be remembered). Stored as a pickle of our own dataclasses and the
+automaton (pyahocorasick pickles itself), without the topics, which the caller has; read
+by an unpickler that builds those and nothing else (a file in the state folder must
+never run code). Anything unexpected means compiling as if nothing were stored.
 """
 
 from __future__ import annotations
@@ -27,18 +26,17 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
-
 import vedette
 from vedette.config.schema import Topic
 from vedette.matching.cachefile import CacheFile
-from vedette.matching.compiler import Compiled, PatternValue, compile_topics
+from vedette.matching.compiler import Compiled, compile_topics
 from vedette.matching.stemming import Analyzer, keys_edition
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
 _ALLOWED = {
+    ("ahocorasick", "Automaton"),  # its own C code reads its state, as pyahocorasick wrote it
     ("vedette.matching.compiler", "Compiled"),
     ("vedette.matching.compiler", "TopicPlan"),
     ("vedette.matching.compiler", "WildTerm"),
@@ -100,27 +98,18 @@ def _code_edition() -> str:
 
 
 def _dumps(compiled: Compiled) -> bytes:
-    patterns: list[tuple[str, PatternValue]] = (
-        list(compiled.automaton.items()) if compiled.has_patterns else [])
     bare = dataclasses.replace(
-        compiled, automaton=None,
-        plans=tuple(dataclasses.replace(plan, topic=None) for plan in compiled.plans))
-    return pickle.dumps((bare, patterns), protocol=pickle.HIGHEST_PROTOCOL)
+        compiled, plans=tuple(dataclasses.replace(plan, topic=None) for plan in compiled.plans))
+    return pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _loads(data: bytes, topics: Sequence[Topic]) -> Compiled:
-    bare, patterns = _Unpickler(io.BytesIO(data)).load()
+    bare = _Unpickler(io.BytesIO(data)).load()
     if not isinstance(bare, Compiled) or len(bare.plans) != len(topics):
         raise ValueError("not the compiled form of these topics")
-    automaton = ahocorasick.Automaton()
-    for pattern, value in patterns:
-        automaton.add_word(pattern, value)
-    if patterns:
-        automaton.make_automaton()
     return dataclasses.replace(
-        bare, automaton=automaton,
-        plans=tuple(dataclasses.replace(plan, topic=topic)
-                    for plan, topic in zip(bare.plans, topics, strict=True)))
+        bare, plans=tuple(dataclasses.replace(plan, topic=topic)
+                          for plan, topic in zip(bare.plans, topics, strict=True)))
 
 
 class _Unpickler(pickle.Unpickler):
