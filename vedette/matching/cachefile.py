@@ -150,10 +150,10 @@ def _open(path: Path) -> sqlite3.Connection | None:
     can be none (a folder in the way, no permission)."""
     try:
         return connect(path)
-    except OSError as problem:
+    except (OSError, sqlite3.OperationalError) as problem:  # also: locked for too long
         log.warning("matching cache %s not used: %s", path, problem)
         return None
-    except (Unusable, sqlite3.Error) as problem:
+    except (Unusable, sqlite3.DatabaseError) as problem:  # not ours, or damaged
         replace(path)
         try:
             db = connect(path)
@@ -214,8 +214,8 @@ def _check(db: sqlite3.Connection, path: Path) -> None:
 
 
 def _remove_earlier_files(path: Path) -> None:
-    """An earlier version kept chunks' keys in `<state>.wordkeys` (and its lock file): this file
-    replaces it."""
+    """An earlier version kept chunks' keys in `<state>.wordkeys` (and its lock file):
+    this file replaces it."""
     earlier = path.with_name(path.name.removesuffix(".cache") + ".wordkeys")
     for leftover in (earlier, earlier.with_name(earlier.name + ".lock")):
         with contextlib.suppress(OSError):
@@ -262,6 +262,8 @@ def vet(path: Path) -> None:
         result = db.execute("PRAGMA quick_check").fetchall()
         if result != [("ok",)]:
             raise sqlite3.DatabaseError(f"damaged ({result[0][0]})")
+    except sqlite3.OperationalError:
+        pass  # busy: the workers will find out for themselves
     except sqlite3.DatabaseError as problem:
         db.close()
         report(path, problem)
