@@ -18,6 +18,7 @@ from jinja2 import TemplateError
 from alerts.channels.base import Channel, DeliveryError
 from alerts.render import RenderedDigest, render_digest
 from vedette.config import Config, Digest
+from vedette.errors import StateError
 from vedette.store import PendingItem, Store
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,13 @@ async def send_digest(
 async def _deliver(config: Config, store: Store, digest: Digest, name: str,
                    rendered: RenderedDigest) -> ChannelOutcome:
     ids = list(rendered.delivery_ids)
+    try:
+        # Never send what can't be recorded: a ledger that can't be written (a read-only
+        # file or folder, a full disk, a state file replaced) would let every run send the
+        # same digest again. The error ends the command (the daemon stops).
+        store.check_writable()
+    except StateError as exc:
+        raise type(exc)(f"{exc} (digest {digest.name} via {name}: nothing sent)") from exc
     try:
         channel = Channel.create(name, config.channels[name])
         result = await channel.send(rendered)

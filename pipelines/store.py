@@ -7,34 +7,40 @@ import logging
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from spiders.base import state_failed
 from spiders.items import ArticleItem
 from vedette.context import CrawlContext
+from vedette.errors import StateError
 from vedette.store import NewArticle
 
 log = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    def __init__(self, context: CrawlContext, stats: StatsCollector) -> None:
+    def __init__(self, context: CrawlContext, crawler: Crawler) -> None:
+        assert crawler.stats is not None
         self.context = context
-        self.stats = stats
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        assert crawler.stats is not None
-        return cls(CrawlContext.from_settings(crawler.settings), crawler.stats)
+        return cls(CrawlContext.from_settings(crawler.settings), crawler)
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
-        result = self.context.store.save_article(
-            NewArticle(
-                url=item.url, source=item.source, title=item.title, summary=item.summary,
-                body=item.body, language=item.language, published=item.published,
-                text_source=item.text_source, fingerprint=item.fingerprint,
-                alertable=item.alertable,
-            ),
-            item.matches,
-            self.context.digests_by_topic,
-        )
+        try:
+            result = self.context.store.save_article(
+                NewArticle(
+                    url=item.url, source=item.source, title=item.title, summary=item.summary,
+                    body=item.body, language=item.language, published=item.published,
+                    text_source=item.text_source, fingerprint=item.fingerprint,
+                    alertable=item.alertable,
+                ),
+                item.matches,
+                self.context.digests_by_topic,
+            )
+        except StateError:
+            raise state_failed(self.crawler) from None
         # Counted for every item, new or not: the spider's run judgement compares it with
         # the items that left the spider, so a crawl without this pipeline can't pass as ok.
         self.stats.inc_value("vedette/store_handled")

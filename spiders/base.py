@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,10 +12,11 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from vedette.config import FeedSource
 from vedette.context import CrawlContext
+from vedette.errors import StateError
 from vedette.netguard import NetworkGuard
 from vedette.urls import host_allowed, host_of
 
@@ -70,8 +73,11 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self.guard = await NetworkGuard.for_source(str(self.source.url))
-        async for request in self.start_requests_for_source():
-            yield request
+        try:
+            async for request in self.start_requests_for_source():
+                yield request
+        except StateError:
+            self.stop_for_state()
 
     async def start_requests_for_source(self) -> AsyncIterator[Any]:
         """The first requests of a crawl of this source."""
@@ -104,6 +110,19 @@ class SourceSpider(scrapy.Spider):
             return self.source.backfill
         return self.context.config.settings.first_crawl_window
 
+    def stop_for_state(self) -> None:
+        """The state failed under this crawl (the store keeps the fault): close the spider
+        now, quietly. Nothing more can be recorded, and whoever ran the crawl reports the
+        fault once (vedette/crawling.py), not once per item."""
+        if getattr(self, "_stopping", None) is None:
+            self._stopping = asyncio.get_running_loop().create_task(self._close_now())
+
+    async def _close_now(self) -> None:
+        engine = self.crawler.engine
+        with contextlib.suppress(RuntimeError):  # not open yet, or already closed
+            if engine is not None:
+                await engine.close_spider_async(reason="state error")
+
     def fail(self, message: str) -> None:
         """The source as a whole failed (its feed could not be read)."""
         self.fatal_error = message
@@ -115,6 +134,8 @@ class SourceSpider(scrapy.Spider):
 
     def run_failed(self, reason: str) -> str | None:
         """Why this run must count as failed, or None: the one place that judges a run."""
+        if self.context.store.fault is not None:
+            return str(self.context.store.fault)
         if self.fatal_error is not None:
             return self.fatal_error
         if reason != "finished":
@@ -143,6 +164,12 @@ class SourceSpider(scrapy.Spider):
                   failure.getErrorMessage() if failure is not None else "unknown error")
 
     def record_run(self, spider: scrapy.Spider, reason: str) -> None:
+        if self.context.store.fault is not None:
+            return  # the state failed: this run can't be recorded (the fault is reported)
+        with contextlib.suppress(StateError):  # the store keeps it; it is reported once
+            self._record_run(reason)
+
+    def _record_run(self, reason: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
         value = stats.get_value
@@ -161,3 +188,11 @@ class SourceSpider(scrapy.Spider):
             last_error=error,
             not_alerted=int(value("vedette/not_alerted", 0)),
         )
+
+
+def state_failed(crawler: Crawler) -> DropItem:
+    """For an item pipeline that met a StateError: stop the crawl, and the DropItem to raise
+    for this item (quiet: the fault is reported once, by whoever ran the crawl)."""
+    if isinstance(crawler.spider, SourceSpider):
+        crawler.spider.stop_for_state()
+    return DropItem("the state failed", log_level="DEBUG")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from twisted.python.failure import Failure
 from spiders.base import SourceSpider
 from spiders.feeds import FeedEntry, FeedError, parse_feed
 from spiders.items import ArticleItem
+from vedette.errors import StateError
 from vedette.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,11 @@ class FeedSpider(SourceSpider):
                 log.warning("%s: skipping item with bad link %r: %s", self.source.name,
                             entry.link[:200], exc)
         stats.inc_value("vedette/entries", len(by_url))
-        known = self.context.store.known_urls(by_url)
+        try:
+            known = self.context.store.known_urls(by_url)
+        except StateError:
+            self.stop_for_state()
+            return
         stats.inc_value("vedette/known_entries", len(known))
         for url, entry in by_url.items():
             if url in known:
@@ -134,7 +140,9 @@ class FeedSpider(SourceSpider):
         # 304 next time would hide the items this run did not store.
         if self.run_failed(reason) is None and getattr(self, "validators", None):
             etag, last_modified = self.validators  # type: ignore[misc]
-            self.context.store.save_feed_validators(str(self.source.url), etag, last_modified)
+            with contextlib.suppress(StateError):  # the store keeps it; the run isn't recorded
+                self.context.store.save_feed_validators(str(self.source.url), etag,
+                                                        last_modified)
         super().record_run(spider, reason)
 
 

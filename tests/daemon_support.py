@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -24,14 +25,21 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str =
 
 
 class DaemonProcess:
-    def __init__(self, workspace: Workspace, *args: str) -> None:
+    def __init__(self, workspace: Workspace, *args: str, memory_limit: int | None = None) -> None:
+        """`memory_limit`: the daemon's address space in bytes (RLIMIT_AS), for tests whose
+        regression would otherwise fill the machine's memory."""
         self.log = workspace.root / f"daemon-{time.monotonic_ns()}.log"
         self._log_file = open(self.log, "w", encoding="utf-8")  # noqa: SIM115
+
+        def limit() -> None:
+            if memory_limit is not None:
+                resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
         self.process = subprocess.Popen(
             [sys.executable, "-m", "vedette", "--config", str(workspace.config), "-v", *args,
              "run"],
             cwd=workspace.root, stdout=subprocess.DEVNULL, stderr=self._log_file,
-            env={**os.environ}, start_new_session=True)
+            env={**os.environ}, start_new_session=True, preexec_fn=limit)
 
     @property
     def pid(self) -> int:

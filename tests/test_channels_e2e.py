@@ -63,6 +63,32 @@ def test_email_accepted_slack_down_only_slack_is_retried(
     assert third.returncode == 0 and len(smtp.messages) == 1 and len(slack.accepted) == 1
 
 
+def test_slack_answering_200_with_a_page_keeps_the_delivery_pending(
+        workspace: Workspace, site: LocalSite, slack: SlackReceiver) -> None:
+    """A proxy or a wrong URL answering 200 with its own page is no delivery: the run fails
+    and the next run posts the same match to Slack."""
+    one_story(site)
+    workspace.setup(
+        sources=[{"name": "s", "type": "feed", "url": site.url("/feed.xml")}], topics=TOPICS,
+        channels={"ops-slack": {"type": "slack", "webhook_url": slack.url, "retries": 0}},
+        digests=[{"name": "daily", "schedule": "0 7 * * *", "channels": ["ops-slack"]}])
+    slack.script(Reply(200, "<html><title>Proxy sign-in</title></html>"))
+
+    first = workspace.run("run", "--once")
+
+    assert first.returncode == 1
+    assert "answered 200 with '<html><title>Proxy sign-in</title></html>' instead of " \
+           "Slack's 'ok'" in first.stderr and slack.url not in first.stderr
+    assert workspace.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(1,)]
+
+    second = workspace.run("run", "--once")
+
+    assert second.returncode == 0, second.stderr
+    assert workspace.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
+    first_post, second_post = (r.payload for r in slack.requests)
+    assert first_post == second_post and "Joint production agreed" in json.dumps(second_post)
+
+
 @pytest.mark.parametrize("send_empty", [False, True])
 def test_empty_digest_sends_nothing_unless_asked(
         workspace: Workspace, site: LocalSite, smtp: SmtpServer, send_empty: bool) -> None:

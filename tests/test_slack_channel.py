@@ -331,6 +331,25 @@ def test_refusals_are_permanent_and_not_retried(receiver: SlackReceiver, status:
     assert len(receiver.requests) == 1
 
 
+@pytest.mark.parametrize("body", [
+    "<html><title>Sign in to continue</title></html>", "", "invalid_token"])
+def test_200_without_slacks_ok_is_not_a_delivery(receiver: SlackReceiver, body: str) -> None:
+    """Slack answers a message it took with 200 `ok` and its refusals with 4xx/5xx: another
+    200 came from something else (a proxy, a portal, a wrong URL), which would answer the
+    same within the run. Not retried now, not permanent: the digest stays pending."""
+    receiver.script(Reply(200, body))
+    error = failure(channel(receiver.url), digest(item(1, "Drones")))
+    assert not error.permanent
+    assert error.message.startswith(
+        f"ops-slack: Slack webhook at 127.0.0.1:{receiver.port} answered 200 with ")
+    assert error.message.endswith("instead of Slack's 'ok': not Slack (check webhook_url, "
+                                  "and any proxy in between)")
+    assert len(receiver.requests) == 1
+    receiver.script(Reply(200, "ok\n"))
+    send(channel(receiver.url), digest(item(1, "Drones")))  # the next run: Slack's own answer
+    assert len(receiver.requests) == 2
+
+
 def test_secret_echoed_by_the_server_is_redacted(receiver: SlackReceiver) -> None:
     receiver.script(Reply.error(404, f"no_service for {receiver.url}"))
     error = failure(channel(receiver.url), digest(item(1, "Drones")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Commands that neither crawl nor send: they run without Twisted's reactor (and without
 # importing Scrapy). Every other command installs it first thing, before anything can
 # import twisted.internet.reactor (DESIGN.md, "Running Scrapy inside the daemon").
-NO_REACTOR = frozenset({"check", "status", "schema", "test-topic", "init"})
+NO_REACTOR = frozenset({"check", "status", "schema", "test-topic", "init", "state"})
 
 
 class _VersionAction(argparse.Action):
@@ -45,6 +46,28 @@ class _VersionAction(argparse.Action):
 
         sys.stdout.write(f"vedette {__version__}\n")  # where argparse's own action prints it
         parser.exit()
+
+
+def _whole_number(text: str, low: int, high: int) -> int:
+    """`text` as a whole number from `low` to `high`, else argparse's usage error (exit 2):
+    `int()` alone let `--days 99999999999` through to a timedelta overflow (a traceback)
+    and gives up on more than 4,300 digits with a message about Python."""
+    if re.fullmatch(r"\s*[+-]?\d{1,20}\s*", text) and low <= int(text) <= high:
+        return int(text)
+    shown = f"{text!r} is not " if len(text) <= 20 else "expected "
+    raise argparse.ArgumentTypeError(f"{shown}a whole number from {low} to {high}")
+
+
+def _days(text: str) -> int:
+    # The longest look back is the longest duration a config may hold (100 years); the
+    # config's types are imported now only: test-topic loads the config anyway.
+    from vedette.config.types import MAX_DURATION
+
+    return _whole_number(text, 1, MAX_DURATION.days)
+
+
+def _samples(text: str) -> int:
+    return _whole_number(text, 0, 1000)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "already stored, and show how many match, which terms hit, and samples "
                     "with the matching sentence: tune a rule before the next digest.")
     tune.add_argument("topic", metavar="NAME", help="topic name or id")
-    tune.add_argument("--days", type=int, default=30, help="how far back (default 30)")
-    tune.add_argument("--samples", type=int, default=5, help="examples to show (default 5)")
+    tune.add_argument("--days", type=_days, default=30,
+                      help="how far back, 1 to 36500 (default 30)")
+    tune.add_argument("--samples", type=_samples, default=5,
+                      help="examples to show, 0 to 1000 (default 5)")
     commands.add_parser(
         "schema", help="print the config's JSON Schema (for YAML editors)",
         description="Print the JSON Schema of Vedette's config files, for editors that "
@@ -115,6 +140,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "(0 when healthy): fit for monitoring and a container's HEALTHCHECK.")
     status.add_argument("--json", action="store_true",
                         help="one JSON document on stdout, for scripts")
+    state = commands.add_parser(
+        "state", help="look after the state file (backup)",
+        description="Look after the state file named by settings.state.")
+    actions = state.add_subparsers(dest="action", required=True, metavar="ACTION")
+    backup = actions.add_parser(
+        "backup", help="a consistent copy of the state file, safe while Vedette runs",
+        description="Copy the state file with SQLite's online backup (safe while the daemon "
+                    "runs), check the copy, and only then put it at FILE (default: beside "
+                    "the state, named by the time, e.g. state/vedette-backup-"
+                    "20260105T070000Z.db). An older backup at FILE is replaced; any other "
+                    "file is not. Restoring: docs/operations.md.")
+    backup.add_argument("file", nargs="?", metavar="FILE", type=Path,
+                        help="where to write the backup")
     init = commands.add_parser(
         "init", help="write the commented starter config into DIR (default ./config)",
         description="Write the commented starter config (settings, sources, keywords, alerts) "
@@ -172,13 +210,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "test-topic":
             from vedette.commands.tuning import test_topic
             return test_topic(config, args.topic, args.days, args.samples, out)
+        if args.command == "state":
+            from vedette.commands.state import backup
+            return backup(config, args.file, out)
         return _locked(args, config, out)
     except KeyboardInterrupt:
         out.error("interrupted")
         return EXIT_FAILED
     except StateError as exc:
+        # 2: the state can't be used as it is (damaged, newer, a folder); 1: it can't be
+        # written now, or changed under the run (vedette/errors.py).
         out.error(str(exc))
-        return EXIT_USAGE
+        return exc.exit_status
 
 
 def _started() -> None:
@@ -197,14 +240,10 @@ def _locked(args: argparse.Namespace, config: Config, out: Output) -> int:
     from vedette.commands import work
 
     try:
-        lock = StateLock(config.settings.state).acquire()
+        lock = StateLock(config.settings.state).acquire()  # a StateError says why it can't be
     except LockHeld as exc:
         out.error(str(exc))
         return EXIT_FAILED
-    except OSError as exc:  # e.g. a state folder this user may not write
-        out.error(f"{exc.filename or config.settings.state}: cannot create the state's lock "
-                  f"file: {exc.strerror or exc}")
-        return EXIT_USAGE
     try:
         if args.command == "crawl":
             return work.crawl(config, args.sources, out, args.verbose)

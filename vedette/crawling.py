@@ -14,6 +14,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from spiders import SourceSpider
 from vedette.config import Config, FeedSource
 from vedette.context import SETTING, CrawlContext
+from vedette.errors import StateError
 from vedette.store import RunRecord
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ async def crawl_sources(
 
     async def crawl(source: FeedSource) -> CrawlOutcome:
         async with gate:
+            if context.store.fault is not None:
+                return CrawlOutcome(source.name, None)
             spider_cls = SourceSpider.registry[source.type]
             try:
                 crawler = runner.create_crawler(spider_cls)
@@ -98,14 +101,24 @@ async def crawl_sources(
                         # values into a crawler wherever the priorities are equal.
                         crawler.settings.set(key, value, priority=PER_CRAWL_PRIORITY)
                 await runner.crawl(crawler, source=source.name)
+            except StateError:
+                return CrawlOutcome(source.name, None)  # reported once, below
             except NotConfigured as exc:  # a refusal with its reason, not a bug: no traceback
                 return CrawlOutcome(source.name, _crashed(context, source.name, exc))
             except Exception as exc:
                 log.exception("%s: crawl crashed", source.name)
                 return CrawlOutcome(source.name, _crashed(context, source.name, exc))
+            if context.store.fault is not None:
+                return CrawlOutcome(source.name, None)
             return CrawlOutcome(source.name, context.store.last_run(source.name))
 
-    return list(await asyncio.gather(*(crawl(s) for s in sources)))
+    outcomes = list(await asyncio.gather(*(crawl(s) for s in sources)))
+    if context.store.fault is not None:
+        # The state failed (read-only, full, damaged, replaced or deleted): nothing more can
+        # be recorded, so the crawls stopped and the command (or the daemon) stops with
+        # that one line, not one per source.
+        raise context.store.fault.with_traceback(None)
+    return outcomes
 
 
 def _crashed(context: CrawlContext, source: str, exc: Exception) -> RunRecord | None:

@@ -6,6 +6,7 @@ the default reactor and in-process crawls fail.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -58,6 +59,18 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
     if "result" not in outcome:
         raise KeyboardInterrupt  # the reactor was stopped by a signal before main() finished
     return result  # type: ignore[no-any-return]
+
+
+def stop_soon() -> None:
+    """End `serve()` as SIGTERM would (its `stop()` runs), once the current call returns."""
+    from twisted.internet import reactor
+    from twisted.internet.error import ReactorNotRunning
+
+    def stop() -> None:
+        with contextlib.suppress(ReactorNotRunning):  # already stopping (a signal came first)
+            reactor.stop()  # type: ignore[attr-defined]
+
+    reactor.callLater(0, stop)  # type: ignore[attr-defined]
 
 
 def serve(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> bool:

@@ -23,9 +23,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.digest import send_digest
 from alerts.notice import send_health_notices
 from vedette.config import Config, ConfigError, load_config
+from vedette.config.reload import refused_reload
 from vedette.config_watch import ConfigWatch
 from vedette.context import CrawlContext
 from vedette.crawling import crawl_sources, make_runner
+from vedette.errors import StateError
 from vedette.jobs import prune
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,8 @@ def _due_since(trigger: Any, last: datetime, now: datetime) -> bool:
 
 class Daemon:
     def __init__(self, config: Config, log_level: str = "WARNING",
-                 watch_interval: float = 2.0) -> None:
+                 watch_interval: float = 2.0,
+                 on_fault: Callable[[], None] | None = None) -> None:
         self.config = config
         self.context = CrawlContext.build(config)
         self.log_level = log_level
@@ -63,6 +66,10 @@ class Daemon:
         self.runner = make_runner(self.context, log_level)
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = False
+        # The state failed (read-only, full, damaged, replaced): the daemon stops, and
+        # `on_fault` ends the process (its exit status is the fault's).
+        self.fault: StateError | None = None
+        self.on_fault = on_fault
         self._retired: list[CrawlContext] = []
         self._active = 0
         # One send of a digest at a time: two crawls finishing together must not both read
@@ -90,13 +97,13 @@ class Daemon:
     async def stop(self) -> None:
         """Stop scheduling, let running crawls stop cleanly (bounded), flush state."""
         self.stopping = True
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
         try:
             await asyncio.wait_for(self._stop_crawls(), STOP_DEADLINE)
         except TimeoutError:
             log.error("crawls did not stop within %.0f s; exiting anyway", STOP_DEADLINE)
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         for context in [*self._retired, self.context]:
             context.cpu.close()
@@ -156,9 +163,9 @@ class Daemon:
         except KeyError:
             return
         context = self.context
-        context.store.record_job_run(source_job(name), datetime.now(UTC))
         self._active += 1
         try:
+            context.store.record_job_run(source_job(name), datetime.now(UTC))
             [outcome] = await crawl_sources(context, [source], self.log_level, self.runner)
             if outcome.ok:
                 log.info("crawled %s: %d new, %d matches", name, outcome.run.new_articles,
@@ -170,6 +177,8 @@ class Daemon:
             if not self.stopping:
                 # Also retries what an earlier immediate send left pending (a channel outage).
                 await self._send_immediate()
+        except StateError as exc:
+            self._state_failed(exc)
         finally:
             self._active -= 1
             self._close_retired()
@@ -182,15 +191,28 @@ class Daemon:
         except KeyError:
             return
         lock = self._digest_locks.setdefault(name, asyncio.Lock())
-        async with lock:
-            outcomes = await send_digest(self.config, self.context.store, digest)
-        for outcome in outcomes:
-            if outcome.failed:
-                log.error("digest %s via %s: %s", name, outcome.channel, outcome.error)
-            elif outcome.status == "sent":
-                log.info("digest %s via %s: %d matches sent", name, outcome.channel,
-                         outcome.items)
-        self.context.store.record_job_run(digest_job(name), datetime.now(UTC))
+        try:
+            async with lock:
+                outcomes = await send_digest(self.config, self.context.store, digest)
+            for outcome in outcomes:
+                if outcome.failed:
+                    log.error("digest %s via %s: %s", name, outcome.channel, outcome.error)
+                elif outcome.status == "sent":
+                    log.info("digest %s via %s: %d matches sent", name, outcome.channel,
+                             outcome.items)
+            self.context.store.record_job_run(digest_job(name), datetime.now(UTC))
+        except StateError as exc:
+            self._state_failed(exc)
+
+    def _state_failed(self, exc: StateError) -> None:
+        """One line, then a clean stop: with its state failed the daemon can record nothing,
+        and going on would send what it can't record or alert again what it forgot."""
+        self.stopping = True
+        if self.fault is None:
+            self.fault = exc
+            log.error("%s", exc)
+            if self.on_fault is not None:
+                self.on_fault()
 
     async def _send_immediate(self) -> None:
         for digest in self.config.digests:
@@ -204,20 +226,30 @@ class Daemon:
         asyncio.get_running_loop().create_task(self.reload_if_changed(force=True))
 
     async def reload_if_changed(self, force: bool = False) -> None:
+        """Apply the edited config folder, or keep running the config as it is: an invalid
+        or hostile edit (an alias bomb, a file emptied by accident) is one log line per
+        problem, never the end of the daemon."""
         if self.stopping or not (self.watch.changed() or force):
             return
         try:
             config = load_config(self.config.directory)
+            problems = refused_reload(self.config, config)
+            if not problems:
+                context = CrawlContext.build(config, store=self.context.store)
         except ConfigError as exc:
-            for problem in exc.problems:
-                log.error("config not reloaded: %s", problem)
+            problems = exc.problems
+        except Exception as exc:  # a fault of ours: the old config keeps running all the same
+            # The type only: a message could quote a value from the files (a secret).
+            log.error("config not reloaded: reading it failed (%s); the running config stays",
+                      type(exc).__name__)
             return
-        if config.settings.state != self.config.settings.state:
-            log.error("config not reloaded: settings.state cannot change while running; restart")
+        if problems:
+            for problem in problems:
+                log.error("config not reloaded: %s", problem)
             return
         self._retired.append(self.context)
         self.config = config
-        self.context = CrawlContext.build(config, store=self.context.store)
+        self.context = context
         self._schedule(catch_up=False)
         self._close_retired()
         log.warning("config reloaded: %d sources, %d digests", len(config.sources),

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vedette.errors import StateError
-from vedette.store_matches import (
-    PendingItem,
-    highlights_from,
-    match_columns,
-    snippets_from,
-    strings_from,
-    term_fields_from,
+from vedette.store_deliveries import DeliveriesMixin
+from vedette.store_guard import (
+    DAMAGED,
+    FileIdentity,
+    check_same_file,
+    fault_of,
+    guarded,
+    path_problem,
 )
-from vedette.store_runs import RunRecord, RunsMixin, _from_iso, _iso, utcnow
-from vedette.store_schema import MIGRATIONS
+from vedette.store_matches import PendingItem, match_columns
+from vedette.store_runs import RunRecord, RunsMixin, _iso, utcnow
+from vedette.store_schema import check_ours, create, migrate
 
 if TYPE_CHECKING:
     from vedette.matching import TopicMatch
@@ -58,40 +60,43 @@ class SaveResult:
     deliveries: int
 
 
-class Store(RunsMixin):
-    """Opens (creating and migrating) the state file; use as a context manager."""
+class Store(DeliveriesMixin, RunsMixin):
+    """Opens (creating and migrating) the state file; use as a context manager.
+
+    Every fault of the file ends in one StateError (vedette/store_guard.py), after which the
+    store refuses all work (`fault`); the file's identity is checked before each write."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.fault: StateError | None = None
+        problem = path_problem(self.path)
+        if problem is not None:
+            raise problem
+        db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except (OSError, sqlite3.Error) as exc:
-            # A folder the user may not write (a container's volume), a file that is not a
-            # state file: one line naming the file, never a traceback.
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise StateError(
-                    f"{self.path}: not a usable state file ({exc}): restore a backup, or move "
-                    "it aside to start afresh") from exc
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise StateError(f"{self.path}: cannot open the state file: {reason}") from exc
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise StateError(
-                f"{self.path}: state file is from a newer Vedette (schema {version}); upgrade Vedette"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            # executescript commits; the whole step and its version bump go in one script.
-            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
-            log.debug("state %s migrated to schema %d", self.path, number)
+            if not self.path.exists():
+                create(self.path)
+            elif self.path.stat().st_size == 0:
+                raise StateError(f"{self.path}: not a usable state file (it is empty): restore "
+                                 "a backup, or delete it to start afresh")
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.identity = FileIdentity.of(self.path)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("PRAGMA foreign_keys=ON")
+            check_ours(db, self.path)
+            migrate(db, self.path)
+        except (StateError, OSError, sqlite3.Error) as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, StateError):
+                raise
+            # Whatever else SQLite says while opening, the file is not one it can use.
+            raise fault_of(self.path, exc) or StateError(
+                f"{self.path}: not a usable state file ({exc}): {DAMAGED}") from exc
+        self._db = db
 
     def close(self) -> None:
         self._db.close()
@@ -104,6 +109,7 @@ class Store(RunsMixin):
 
     # -- articles --------------------------------------------------------------------------
 
+    @guarded
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """The subset of `urls` (canonical) already stored."""
         wanted = list(dict.fromkeys(urls))
@@ -115,6 +121,7 @@ class Store(RunsMixin):
             known.update(row[0] for row in rows)
         return known
 
+    @guarded
     def save_article(
         self,
         article: NewArticle,
@@ -172,6 +179,7 @@ class Store(RunsMixin):
                         deliveries += 1
             return SaveResult(article_id, True, original, stored_matches, deliveries)
 
+    @guarded
     def prune_text(self, older_than: datetime) -> int:
         """Drop the text of articles fetched before `older_than`; their URLs stay known."""
         with self._transaction() as db:
@@ -179,6 +187,7 @@ class Store(RunsMixin):
                 "UPDATE articles SET body='', summary='' WHERE fetched_at < ? AND body != ''",
                 (_iso(older_than),)).rowcount
 
+    @guarded
     def recent_articles(self, since: datetime) -> list[sqlite3.Row]:
         """Articles fetched since `since`, with their text, newest first."""
         return list(self._db.execute(
@@ -186,125 +195,61 @@ class Store(RunsMixin):
             " FROM articles WHERE fetched_at >= ? AND duplicate_of IS NULL"
             " ORDER BY fetched_at DESC", (_iso(since),)))
 
-    # -- deliveries ------------------------------------------------------------------------
-
-    def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:
-        """Matches not yet delivered in `digest` (and, given `channel`, not yet accepted by it)."""
-        sql = (
-            "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url, a.id,"
-            " a.title, a.source, a.published, m.terms, m.fields, m.snippet, m.snippet_field,"
-            " m.highlights, m.term_fields, m.more_snippets, m.created_at"
-            " FROM deliveries d JOIN matches m ON m.id = d.match_id"
-            " JOIN articles a ON a.id = m.article_id"
-            " WHERE d.digest = ? AND d.sent_at IS NULL"
-        )
-        args: list[object] = [digest]
-        if channel is not None:
-            sql += (" AND NOT EXISTS (SELECT 1 FROM channel_sends s"
-                    " WHERE s.delivery_id = d.id AND s.channel = ?)")
-            args.append(channel)
-        sql += " ORDER BY d.id"
-        rows = list(self._db.execute(sql, args))
-        copies = self._copies([row["id"] for row in rows])
-        return [
-            PendingItem(
-                delivery_id=row["delivery_id"], match_id=row["match_id"],
-                topic_id=row["topic_id"], topic_name=row["topic_name"], url=row["url"],
-                title=row["title"], source=row["source"], published=_from_iso(row["published"]),
-                terms=strings_from(row["terms"]), fields=strings_from(row["fields"]),
-                snippet=row["snippet"], snippet_field=row["snippet_field"],
-                highlights=highlights_from(row["highlights"]),
-                term_fields=term_fields_from(row["term_fields"]),
-                more_snippets=snippets_from(row["more_snippets"]),
-                matched_at=_from_iso(row["created_at"]) or utcnow(),
-                also=tuple(copies.get(row["id"], ())),
-            )
-            for row in rows
-        ]
-
-    def _copies(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
-        """Syndicated copies (source, url) of each of `article_ids`."""
-        found: dict[int, list[tuple[str, str]]] = {}
-        wanted = sorted(set(article_ids))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                    f"SELECT duplicate_of, source, url FROM articles"  # noqa: S608
-                    f" WHERE duplicate_of IN ({marks}) ORDER BY id", chunk):
-                found.setdefault(row[0], []).append((row[1], row[2]))
-        return found
-
-    def record_channel_result(
-        self, delivery_ids: Sequence[int], channel: str, batch_id: str, outcome: str
-    ) -> None:
-        """The channel accepted (`sent`) or permanently refused (`rejected`) these deliveries."""
-        now = _iso(utcnow())
-        with self._transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO channel_sends (delivery_id, channel, batch_id, outcome, at)"
-                " VALUES (?,?,?,?,?)", [(i, channel, batch_id, outcome, now) for i in delivery_ids])
-
-    def complete(self, digest: str, channels: Sequence[str]) -> int:
-        """Mark sent every pending delivery of `digest` that each of `channels` has handled."""
-        now = _iso(utcnow())
-        with self._transaction() as db:
-            pending = [row[0] for row in db.execute(
-                "SELECT id FROM deliveries WHERE digest=? AND sent_at IS NULL", (digest,))]
-            done = [
-                delivery_id for delivery_id in pending
-                if all(db.execute("SELECT 1 FROM channel_sends WHERE delivery_id=? AND channel=?",
-                                  (delivery_id, ch)).fetchone() for ch in channels)
-            ]
-            db.executemany("UPDATE deliveries SET sent_at=? WHERE id=?", [(now, i) for i in done])
-        return len(done)
-
-    def record_attempt(self, digest: str, channel: str, batch_id: str, items: int,
-                       outcome: str, error: str | None = None) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO attempts (digest, channel, batch_id, at, items, outcome, error)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (digest, channel, batch_id, _iso(utcnow()), items, outcome, error))
-
-    def pending_counts(self) -> dict[str, int]:
-        rows = self._db.execute(
-            "SELECT digest, COUNT(*) FROM deliveries WHERE sent_at IS NULL GROUP BY digest")
-        return {row[0]: row[1] for row in rows}
-
-    def channel_pending(self, digest: str, channel: str) -> int:
-        """Deliveries of `digest` that `channel` has not accepted (or refused) yet."""
-        return int(self._db.execute(
-            "SELECT COUNT(*) FROM deliveries d WHERE d.digest=? AND d.sent_at IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM channel_sends s WHERE s.delivery_id=d.id"
-            " AND s.channel=?)", (digest, channel)).fetchone()[0])
-
-    def last_attempt(self, digest: str, channel: str) -> sqlite3.Row | None:
-        """The latest attempt to send `digest` through `channel`: at, outcome, error."""
-        row: sqlite3.Row | None = self._db.execute(
-            "SELECT at, outcome, error, items FROM attempts WHERE digest=? AND channel=?"
-            " ORDER BY id DESC LIMIT 1", (digest, channel)).fetchone()
-        return row
-
     # -- plumbing ------------------------------------------------------------------------
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, self._check_same_file)
 
+    def _check_same_file(self) -> None:
+        check_same_file(self.path, self.identity)
+
+    @guarded
+    def check_writable(self) -> None:
+        """Prove that what is about to be sent can be recorded: a committed write (file,
+        folder, lock and a page of space). A rolled-back one would prove too little: SQLite
+        writes its WAL only at commit, so a full disk passes it."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO write_check (id, at) VALUES (1, ?)",
+                       (_iso(utcnow()),))
+
+    @guarded
+    def integrity_problems(self, limit: int = 10) -> list[str]:
+        """What SQLite's quick_check finds wrong with the file (its structure: pages, b-trees,
+        free list; not index contents), up to `limit` messages; [] when sound."""
+        found = [row[0] for row in self._db.execute(f"PRAGMA quick_check({int(limit)})")]
+        return [] if found == ["ok"] else found
+
+    @guarded
     def execute(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         """Read-only queries for status views and tests."""
         return list(self._db.execute(sql, args))
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; `before` runs first (the
+    check that the path still names the opened file)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, before: Callable[[], None]) -> None:
         self._db = db
+        self._before = before
 
     def __enter__(self) -> sqlite3.Connection:
+        self._before()
         self._db.execute("BEGIN IMMEDIATE")
         return self._db
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        # A COMMIT that failed for want of space has already rolled back; a second ROLLBACK
+        # would raise and hide why.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")

@@ -6,7 +6,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from vedette.errors import StateError
+from vedette.store_guard import guarded
 
 
 def utcnow() -> datetime:
@@ -38,18 +42,22 @@ class RunRecord:
 
 class RunsMixin:
     _db: sqlite3.Connection
+    path: Path
+    fault: StateError | None
 
     def _transaction(self) -> Any:
         raise NotImplementedError
 
     # -- crawl runs and feed validators ------------------------------------------------------
 
+    @guarded
     def start_run(self, source: str) -> int:
         with self._transaction() as db:
             return int(db.execute(
                 "INSERT INTO runs (source, started_at, status) VALUES (?,?,'running')",
                 (source, _iso(utcnow()))).lastrowid or 0)
 
+    @guarded
     def finish_run(self, run_id: int, *, status: str, items: int, new_articles: int,
                    matches: int, fallbacks: int, errors: int, last_error: str | None,
                    not_alerted: int = 0) -> None:
@@ -60,12 +68,14 @@ class RunsMixin:
                 (_iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
                  last_error, not_alerted, run_id))
 
+    @guarded
     def has_completed_run(self, source: str) -> bool:
         """Whether a crawl of `source` has ever ended well (its first crawl is behind it)."""
         return self._db.execute(
             "SELECT 1 FROM runs WHERE source=? AND status='ok' LIMIT 1", (source,)
         ).fetchone() is not None
 
+    @guarded
     def last_run(self, source: str) -> RunRecord | None:
         row = self._db.execute(
             "SELECT * FROM runs WHERE source=? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
@@ -78,11 +88,13 @@ class RunsMixin:
             fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"],
             not_alerted=row["not_alerted"])
 
+    @guarded
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
         row = self._db.execute(
             "SELECT etag, last_modified FROM feed_validators WHERE url=?", (url,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    @guarded
     def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         with self._transaction() as db:
             db.execute(
@@ -91,15 +103,18 @@ class RunsMixin:
 
     # -- the daemon's memory -----------------------------------------------------------------
 
+    @guarded
     def last_job_run(self, job: str) -> datetime | None:
         row = self._db.execute("SELECT last_run FROM job_runs WHERE job=?", (job,)).fetchone()
         return _from_iso(row[0]) if row else None
 
+    @guarded
     def record_job_run(self, job: str, at: datetime) -> None:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO job_runs (job, last_run) VALUES (?,?)",
                        (job, _iso(at)))
 
+    @guarded
     def consecutive_failures(self, source: str) -> int:
         """Failed runs of `source` since its last successful one."""
         row = self._db.execute(
@@ -108,6 +123,7 @@ class RunsMixin:
             (source, source)).fetchone()
         return int(row[0])
 
+    @guarded
     def last_new_article(self, source: str) -> datetime | None:
         """When a crawl of `source` last found a new article (or, never, its first run)."""
         row = self._db.execute(
@@ -119,10 +135,12 @@ class RunsMixin:
                                  (source,)).fetchone()
         return _from_iso(first[0])
 
+    @guarded
     def notices(self, source: str) -> set[str]:
         return {row[0] for row in self._db.execute(
             "SELECT kind FROM health_notices WHERE source=?", (source,))}
 
+    @guarded
     def set_notice(self, source: str, kind: str, on: bool) -> None:
         with self._transaction() as db:
             if on:

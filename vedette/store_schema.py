@@ -1,6 +1,17 @@
-"""The state database's schema, one list of statements per version (PRAGMA user_version)."""
+"""The state database's schema, one list of statements per version (PRAGMA user_version);
+how a state file is recognised, created and brought up to date."""
 
 from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from vedette.errors import StateError
+
+APPLICATION_ID = 0x56454453  # "VEDS": tells a Vedette state from any other SQLite file
+# What every state file has had since schema 1 (before schema 5 wrote APPLICATION_ID).
+CORE_TABLES = frozenset({"articles", "matches", "deliveries", "channel_sends", "runs"})
 
 MIGRATIONS: list[str] = [
     # version 1
@@ -106,4 +117,62 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN not_alerted INTEGER NOT NULL DEFAULT 0;
     """,
+    # version 5: the file names itself; the ledger's write check before a digest is sent
+    f"""
+    PRAGMA application_id = {APPLICATION_ID};
+    CREATE TABLE write_check (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at TEXT NOT NULL                       -- the last check, ISO 8601, UTC
+    );
+    """,
 ]
+
+
+def check_ours(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse an SQLite file that is not a Vedette state: migrating it would write our tables
+    into another program's database."""
+    application = db.execute("PRAGMA application_id").fetchone()[0]
+    if application == APPLICATION_ID:
+        return
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if application == 0 and (tables >= CORE_TABLES if version else not tables):
+        return  # a state from before schema 5, or an empty database (nothing to lose)
+    what = (f"of another program (application id {application:#x})" if application
+            else f"with other tables ({', '.join(sorted(tables)[:3]) or 'none'})")
+    raise StateError(f"{path}: not a Vedette state file (an SQLite database {what}): check "
+                     "settings.state, or move the file aside")
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the state at `path` up to the current schema, one transaction per step."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StateError(
+            f"{path}: state file is from a newer Vedette (schema {version}); upgrade Vedette")
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits; the whole step and its version bump go in one script.
+        db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+
+
+def create(path: Path) -> None:
+    """A new state file, complete before it appears at `path`.
+
+    So a file found there that is empty or cut short is always a damaged one (a copy that
+    ran out of space, a truncation), never a state still being made, and is refused."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        db = sqlite3.connect(temp, isolation_level=None)
+        try:
+            migrate(db, temp)
+        finally:
+            db.close()
+        try:
+            os.link(temp, path)  # never over a state another process made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            os.rename(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

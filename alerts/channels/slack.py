@@ -22,6 +22,8 @@ from vedette.config import schema
 
 log = logging.getLogger(__name__)
 
+ACCEPTED_BODY = "ok"
+"""What Slack's incoming webhooks answer, with 200, when they take a message."""
 PERMANENT_STATUSES = frozenset({400, 403, 404, 410})
 """Slack's answers that no retry will change: a payload it refuses (400), a webhook that is
 revoked, unknown or whose channel is archived (403, 404, 410)."""
@@ -46,8 +48,15 @@ def judge(status: int, body: str, retry_after: str | None, *, where: str,
     """The one place a webhook's HTTP answer is judged: accepted, retry, or give up."""
     reply = " ".join(body.split())[:120]
     said = f"{status} {reply}".strip()
-    if 200 <= status < 300:
+    if 200 <= status < 300 and body.strip() == ACCEPTED_BODY:
         return Verdict(True)
+    if 200 <= status < 300:
+        # Not Slack's answer: Slack reports its refusals with 4xx/5xx statuses. A proxy
+        # or portal that intercepts the post, or a webhook_url that leads to some web page,
+        # answers like this, and will again within the run: the digest stays pending.
+        shown = f"{reply[:60]!r}" if reply else "an empty body"
+        return Verdict(False, f"{where} answered {status} with {shown} instead of Slack's "
+                              "'ok': not Slack (check webhook_url, and any proxy in between)")
     if status == 429:
         wait = retry_after_seconds(retry_after)
         if wait is not None and wait > max_wait:
@@ -85,7 +94,8 @@ class SlackChannel(Channel):
     A long digest is split into numbered messages within Slack's limits (50 blocks, 3,000
     characters per text field). 429 waits for `Retry-After` (up to a minute) and tries
     again; 5xx, timeouts and connection failures are retried `retries` times with
-    exponential backoff; 400/403/404/410 are permanent. When a later message of a digest
+    exponential backoff; 400/403/404/410 are permanent; a 2xx whose body is not Slack's
+    `ok` (a proxy's or portal's page) is not a delivery. When a later message of a digest
     fails, the whole digest stays pending and is posted again in full next time (a rare
     duplicate rather than a lost alert).
     """
@@ -110,7 +120,10 @@ class SlackChannel(Channel):
     def secrets(self) -> Sequence[str]:
         raw = self.config.webhook_url.get_secret_value()
         url = raw.strip()
-        path = urlsplit(url).path  # the token part: an error may quote it without the host
+        try:
+            path = urlsplit(url).path  # the token part: an error may quote it without the host
+        except ValueError:  # a URL the config refuses; redacting must not raise all the same
+            path = ""
         return [raw, url, *([path] if len(path.strip("/")) >= 8 else [])]
 
     def messages(self, digest: RenderedDigest) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from vedette.config import (
 )
 from vedette.config.reference import duration_text
 from vedette.output import Output
+from vedette.store_guard import path_problem
 
 FIRST_CRAWL_NOTE = (
     "first crawl: a new source alerts only items published within its window "
@@ -29,6 +30,11 @@ def _when(moment: datetime | None) -> str:
 def check(config: Config, out: Output) -> int:
     now = datetime.now(UTC)
     tz = ZoneInfo(config.settings.timezone)
+    problem = path_problem(config.settings.state)
+    if problem is not None:  # a folder, say: every command that opens the state would fail
+        where = config.files.get("settings", config.directory)
+        out.error(f"{where}: settings.state: {problem}")
+        return 2
     for warning in config.warnings:  # never changes the exit status
         out.warning(warning)
     out.line(f"config: {config.directory} — valid")

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from vedette.config import Config, Schedule
+from vedette.errors import StateError
 from vedette.health import SourceHealth, source_health
 from vedette.lock import StateLock
 from vedette.output import Output
@@ -64,21 +65,44 @@ def gather(config: Config, now: datetime) -> Status:
             found.digests.append(_digest(found, config, digest.name, None, now))
         return found
     with Store(path) as store:
-        for source in config.sources:
-            health = source_health(config, store, source.name, now)
-            found.sources.append(_source(found, config, source.name, health,
-                                         store.last_job_run(f"source:{source.name}"), now))
-            if health.problem:
-                found.problems.append(f"source {source.name}: {health.problem}")
-        for digest in config.digests:
-            found.digests.append(_digest(found, config, digest.name, store, now))
-        configured = {d.name for d in config.digests}
-        for name, count in sorted(store.pending_counts().items()):
-            if name not in configured:
-                found.problems.append(
-                    f"{count} deliveries are pending for digest {name!r}, which is no longer "
-                    "configured (renamed?): restore its name to send them")
+        # A damaged page can lie where no query below goes (an index, an old article), and
+        # status would look fine while a crawl or a backup meets it later.
+        damage = store.integrity_problems()
+        found.state["integrity"] = damage or "ok"
+        if damage:
+            found.problems.append(_damaged(path, damage))
+        try:
+            _gather_state(found, config, store, now)
+        except StateError:
+            if not damage:
+                raise
+            # What the damage hides stays unshown; the one line above says what to do.
     return found
+
+
+def _gather_state(found: Status, config: Config, store: Store, now: datetime) -> None:
+    for source in config.sources:
+        health = source_health(config, store, source.name, now)
+        found.sources.append(_source(found, config, source.name, health,
+                                     store.last_job_run(f"source:{source.name}"), now))
+        if health.problem:
+            found.problems.append(f"source {source.name}: {health.problem}")
+    for digest in config.digests:
+        found.digests.append(_digest(found, config, digest.name, store, now))
+    configured = {d.name for d in config.digests}
+    for name, count in sorted(store.pending_counts().items()):
+        if name not in configured:
+            found.problems.append(
+                f"{count} deliveries are pending for digest {name!r}, which is no longer "
+                "configured (renamed?): restore its name to send them")
+
+
+def _damaged(path: Path, damage: list[str]) -> str:
+    """SQLite's quick_check findings as one line (its first finding, and how many more)."""
+    first = " ".join(damage[0].replace("*** in database main ***", "").split())
+    more = ", and more" if len(damage) > 1 else ""
+    return (f"state {path}: the file is damaged (integrity check: {first}{more}): stop "
+            "Vedette and restore a backup (docs/operations.md, \"Restoring the state\")")
 
 
 def _source(found: Status, config: Config, name: str, health: SourceHealth | None,

@@ -78,7 +78,8 @@ def run_once(config: Config, out: Output, verbosity: int) -> int:
 
 
 def run_daemon(config: Config, out: Output, verbosity: int) -> int:
-    """`vedette run`: schedule everything until SIGTERM/SIGINT; exit 0 after a clean stop."""
+    """`vedette run`: schedule everything until SIGTERM/SIGINT; exit 0 after a clean stop,
+    the fault's status after a stop because the state failed (its one line is logged)."""
     from vedette.scheduler import Daemon
 
     out.redact(_secrets(config))
@@ -86,7 +87,7 @@ def run_daemon(config: Config, out: Output, verbosity: int) -> int:
 
     async def start() -> None:
         nonlocal daemon
-        daemon = Daemon(config, out.scrapy_log_level(verbosity))
+        daemon = Daemon(config, out.scrapy_log_level(verbosity), on_fault=reactor.stop_soon)
         await daemon.start()
 
     async def stop() -> None:
@@ -94,6 +95,8 @@ def run_daemon(config: Config, out: Output, verbosity: int) -> int:
             await daemon.stop()
 
     reactor.serve(start, stop)
+    if daemon is not None and daemon.fault is not None:
+        return daemon.fault.exit_status
     return EXIT_OK
 
 

@@ -34,14 +34,33 @@ class Problem:
         the column (log lines use `str()`, which stays one line)."""
         if self.excerpt is None or not self.excerpt.strip():
             return str(self)
+        excerpt, column = _window(self.excerpt, self.column)
         # Control characters would act on the terminal; show a stand-in of the same width.
-        text = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in self.excerpt)
+        text = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in excerpt)
         shown = text.replace("\t", "    ")
         lines = [str(self), f"    {shown}"]
-        if self.column:
-            lead = text[:self.column - 1]
+        if column:
+            lead = text[:column - 1]
             lines.append("    " + " " * _width(lead.replace("\t", "    ")) + "^")
         return "\n".join(lines)
+
+
+_SHOWN = 160
+"""Characters of a line shown under a problem; a longer line (a 5,000-digit number, a
+whole file on one line) is cut around the column, with '…' where it was cut."""
+
+
+def _window(line: str, column: int | None) -> tuple[str, int | None]:
+    """`line` cut to about _SHOWN characters around `column` (1-based), and the column in it."""
+    if len(line) <= _SHOWN:
+        return line, column
+    start = max(0, min((column or 1) - 1 - _SHOWN // 2, len(line) - _SHOWN))
+    cut = line[start:start + _SHOWN]
+    if start:
+        cut, column = "…" + cut, column and column - start + 1
+    if start + _SHOWN < len(line):
+        cut += "…"
+    return cut, column
 
 
 def _width(text: str) -> int:

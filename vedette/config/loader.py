@@ -219,9 +219,14 @@ def _describe(error: Any, key_path: KeyPath) -> str:
         return message.replace(text, "***") if len(text) >= 4 else message
     if isinstance(given, str | int | float) and kind not in ("value_error", "syntax"):
         no_space = kind in ("model_type", "dict_type") and re.search(r"\w:\S", str(given))
-        message += f" (found {given!r}" + ("; a space must follow ':')" if no_space else ")")
+        found = repr(given)
+        if len(found) > _FOUND_SHOWN:  # a 5,000-digit number from ${VAR}: its start will do
+            found = found[:_FOUND_SHOWN - 1] + "…"
+        message += f" (found {found}" + ("; a space must follow ':')" if no_space else ")")
     return message
 
+
+_FOUND_SHOWN = 80
 
 # pydantic's wording for a wrong kind of value talks about Python types; say it in YAML's.
 _PLAIN = {
@@ -231,6 +236,7 @@ _PLAIN = {
     "string_type": "expected text",
     "int_type": "expected a whole number",
     "int_parsing": "expected a whole number",
+    "int_parsing_size": "expected a whole number, and not one this large",
     "int_from_float": "expected a whole number",
     "float_parsing": "expected a number",
     "bool_type": "expected true or false",

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from vedette.config import schema
+from vedette.config.yamllimits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INTEGER, MAX_VALUES
 
 
 def _kinds(annotation: Any) -> list[type[BaseModel]]:
@@ -53,6 +54,17 @@ def _sections() -> list[tuple[str, str, type[BaseModel]]]:
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = _sections()
 """(anchor, title, model) of every table: each section, and each kind of source and channel."""
 
+# The numbers come from the limits themselves, so the page cannot drift from them.
+_LIMITS = f"""**Limits of a file.** A config file holds at most \
+{MAX_FILE_BYTES // 1024**2}MiB, {MAX_VALUES:,} values, and lists and
+mappings nested {MAX_DEPTH} deep; an alias (`*name`, which repeats what `&name` marked) counts
+as every value it repeats, so a few lines of nested aliases (an "alias bomb") are refused,
+never expanded. Whole numbers are at most {MAX_INTEGER:,} (2⁶³ − 1).
+Webhook URLs are checked as they will be used (a port from 1 to 65535, a valid host name;
+an international one must be valid IDNA): a URL that could never be sent to is refused.
+
+"""
+
 INTRO = """# Configuration reference
 
 Vedette reads every `*.yaml` file in its config folder (`--config DIR`, else
@@ -64,6 +76,12 @@ from the environment: keep passwords and webhook URLs there. Unknown keys are er
 Durations are written `30s`, `15m`, `4h`, `7d`, `2w`; sizes `10MB`, `512KiB` or bytes;
 schedules as a 5-field cron expression (`"*/30 * * * *"`), an interval (`every 15m`), or,
 for digests, `immediate`.
+
+{LIMITS}
+**Emptying a section while the daemon runs.** A running daemon refuses an edit that leaves
+it no topics or no sources at all, unless a file says so: `topics: []` (or `sources: []`).
+An emptied or deleted `keywords.yaml`, or a save caught half-done, keeps the running
+topics and logs why. `vedette check` and a fresh start take either form.
 
 **Editor support.** `vedette schema > vedette.schema.json` writes the JSON Schema of these
 files. With the YAML language server (VS Code's YAML extension, Neovim, Helix, …), put
@@ -81,7 +99,7 @@ now over the articles stored in the last days (their text is kept for
 
 This file is generated from the code (`python -m vedette.config.reference > docs/config.md`);
 a test keeps it current.
-"""
+""".replace("{LIMITS}\n", _LIMITS)  # a str.format would trip over ${VAR}
 
 
 # "default 587 for starttls…", "(default settings.timezone)", "defaults to the slug of…",

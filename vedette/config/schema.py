@@ -35,6 +35,7 @@ from vedette.config.types import (
     above_zero,
     at_most,
 )
+from vedette.config.urls import unusable_apprise_url, unusable_http_url
 
 DEFAULT_SOURCE_SCHEDULE = "every 30m"
 
@@ -228,8 +229,12 @@ class SlackChannel(Model):
     @field_validator("webhook_url")
     @classmethod
     def _webhook(cls, value: SecretStr) -> SecretStr:
-        if not re.match(r"^https?://", value.get_secret_value().strip(), re.IGNORECASE):
+        url = value.get_secret_value().strip()
+        if not re.match(r"^https?://", url, re.IGNORECASE):
             raise ValueError("is not an http:// or https:// URL")
+        unusable = unusable_http_url(url)
+        if unusable is not None:  # refused now, not when a digest is due
+            raise ValueError(f"can never be posted to: {unusable}")
         return value
 
 
@@ -251,21 +256,27 @@ class AppriseChannel(Model):
     def _known_services(cls, urls: list[SecretStr]) -> list[SecretStr]:
         import apprise  # only configs with an Apprise channel pay for loading its plugins
 
-        bad = []
+        bad, unsendable = [], []
         quiet = logging.getLogger("apprise")
         for index, url in enumerate(urls):
             text = url.get_secret_value().strip()
             was, quiet.disabled = quiet.disabled, True  # its debug lines quote the URL
             try:
-                usable = apprise.Apprise.instantiate(text) is not None
+                service = apprise.Apprise.instantiate(text)
             finally:
                 quiet.disabled = was
-            if not usable:
-                scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,15})://", text)
-                bad.append(f"urls[{index}] ({scheme[1].lower() + '://' if scheme else 'no scheme'})")
-        if bad:
-            raise ValueError(f"Apprise cannot use {', '.join(bad)} "
-                             "(unknown service or required parts missing)")
+            scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,15})://", text)
+            label = f"urls[{index}] ({scheme[1].lower() + '://' if scheme else 'no scheme'})"
+            if service is None:
+                bad.append(label)
+                continue
+            unusable = unusable_apprise_url(text, getattr(service, "port", None))
+            if unusable is not None:  # Apprise takes it, but no send ever could
+                unsendable.append(f"{label} can never be sent to: {unusable}")
+        found = [f"Apprise cannot use {', '.join(bad)} (unknown service or required parts "
+                 "missing)"] if bad else []
+        if found or unsendable:
+            raise ValueError("; ".join(found + unsendable))
         return urls
 
 

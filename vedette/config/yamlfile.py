@@ -11,8 +11,14 @@ import yaml
 
 from vedette.config.errors import Problem
 from vedette.config.yamlerrors import explain
-
-KeyPath = tuple[str | int, ...]
+from vedette.config.yamllimits import (
+    MAX_FILE_BYTES,
+    GuardedLoader,
+    KeyPath,
+    Refusal,
+    check_file_size,
+    check_nodes,
+)
 
 
 class YamlDocument:
@@ -75,52 +81,21 @@ class YamlDocument:
 
 
 def _index(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int],
-           scalars: dict[KeyPath, int], above: set[int]) -> None:
-    """Note the line of every key path and where each scalar starts; raise _SelfReference
-    for a value that contains itself (an alias inside its own anchor's value)."""
+           scalars: dict[KeyPath, int]) -> None:
+    """Note the line of every key path and where each scalar starts (`check_nodes` has
+    bounded the depth and the values that aliases repeat, and ruled out cycles)."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         scalars[path] = node.start_mark.index
-        return
-    above.add(id(node))
-    if isinstance(node, yaml.MappingNode):
+    elif isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 child = (*path, key_node.value)
                 lines[child] = key_node.start_mark.line + 1
-                if id(value_node) in above:
-                    raise _SelfReference(child, key_node)
-                _index(value_node, child, lines, scalars, above)
+                _index(value_node, child, lines, scalars)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            if id(item) in above:
-                raise _SelfReference((*path, index), node)
-            _index(item, (*path, index), lines, scalars, above)
-    above.discard(id(node))
-
-
-def _duplicate_key(node: yaml.Node) -> tuple[KeyPath, yaml.Node, yaml.Node] | None:
-    """The first key written twice in one mapping (PyYAML silently keeps the last one,
-    so a second `password:` or `sources:` would quietly replace the first)."""
-    seen: set[int] = set()
-    pending: list[tuple[yaml.Node, KeyPath]] = [(node, ())]
-    while pending:
-        current, path = pending.pop()
-        if id(current) in seen:  # an alias: its node was checked where it was defined
-            continue
-        seen.add(id(current))
-        if isinstance(current, yaml.MappingNode):
-            keys: dict[tuple[str, str], yaml.Node] = {}
-            for key_node, value_node in current.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                    identity = (key_node.tag, key_node.value)
-                    if identity in keys:
-                        return (*path, key_node.value), keys[identity], key_node
-                    keys[identity] = key_node
-                    pending.append((value_node, (*path, key_node.value)))
-        elif isinstance(current, yaml.SequenceNode):
-            pending.extend((item, (*path, i)) for i, item in enumerate(current.value))
-    return None
+            _index(item, (*path, index), lines, scalars)
 
 
 # libyaml parses ≈5× faster than PyYAML's pure-Python parser and its nodes carry the same
@@ -134,10 +109,17 @@ def load_yaml(path: Path, hide: Collection[str] = ()) -> YamlDocument:
     """Parse one YAML file with the safe loader; raise a Problem-carrying error on bad YAML.
     Values of the keys named in `hide` (secrets) are masked in the line a problem shows."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # a huge file is never read whole
     except OSError as exc:
         raise YamlProblem(Problem(path, None, "", f"cannot read file: {exc.strerror or exc}")) \
             from exc
+    too_large = check_file_size(data)
+    if too_large is not None:
+        lines = split_lines(data[:MAX_FILE_BYTES].decode("utf-8", errors="replace"))
+        raise YamlProblem(_refused(path, lines, hide, too_large))
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = exc.object[:exc.start].count(b"\n") + 1
         raise YamlProblem(Problem(path, line, "", (
@@ -148,42 +130,33 @@ def load_yaml(path: Path, hide: Collection[str] = ()) -> YamlDocument:
     text = text.removeprefix("\ufeff")
     if _FAST_LOADER is not None:
         try:
-            return _document(path, text, _FAST_LOADER)
-        except (yaml.YAMLError, _DuplicateKey, _SelfReference):
+            return _document(path, text, _FAST_LOADER, hide)
+        except yaml.YAMLError:
             pass  # reported below, in the pure-Python parser's words
     return _document_or_explain(path, text, hide)
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key_path: KeyPath, first: yaml.Node, again: yaml.Node) -> None:
-        super().__init__(dotted(key_path))
-        self.key_path, self.first, self.again = key_path, first, again
-
-
-class _SelfReference(Exception):
-    def __init__(self, key_path: KeyPath, at: yaml.Node) -> None:
-        super().__init__(dotted(key_path))
-        self.key_path, self.at = key_path, at
-
-
-def _document(path: Path, text: str, loader_class: type[yaml.SafeLoader]) -> YamlDocument:
-    """Parse `text`; raises YAMLError, _DuplicateKey or _SelfReference."""
+def _document(path: Path, text: str, loader_class: type[yaml.SafeLoader],
+              hide: Collection[str]) -> YamlDocument:
+    """Parse `text`; raises YAMLError, or YamlProblem for a file past the limits or with
+    a duplicate key (found on the node graph, before any value is built)."""
     loader: yaml.SafeLoader | None = None
     try:
         loader = loader_class(text)  # checks for forbidden characters already
-        node = loader.get_single_node()
-        if node is None:
-            return YamlDocument(path, None, {}, text, {})
-        duplicate = _duplicate_key(node)  # before `<<:` merges are folded into the nodes
-        if duplicate is not None:
-            raise _DuplicateKey(*duplicate)
-        data = loader.construct_document(node)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return YamlDocument(path, None, {}, text, {})
+            check_nodes(node, text)
+        except Refusal as refusal:
+            raise YamlProblem(_refused(path, split_lines(text), hide, refusal)) from None
+        data = loader.construct_document(node)  # folds `<<:` merges into the nodes
     finally:
         if loader is not None:
             loader.dispose()
     lines: dict[KeyPath, int] = {}
     scalars: dict[KeyPath, int] = {}
-    _index(node, (), lines, scalars, set())  # after: merged keys get their own lines
+    _index(node, (), lines, scalars)  # after: merged keys get their own lines
     return YamlDocument(path, data, lines, text, scalars)
 
 
@@ -191,18 +164,7 @@ def _document_or_explain(path: Path, text: str, hide: Collection[str]) -> YamlDo
     """`_document` with PyYAML's pure-Python parser, its errors turned into a YamlProblem."""
     lines = split_lines(text)
     try:
-        return _document(path, text, yaml.SafeLoader)
-    except _DuplicateKey as exc:
-        key_path, first, again = exc.key_path, exc.first, exc.again
-        raise YamlProblem(_problem(path, lines, hide, again.start_mark.line,
-                                   again.start_mark.column, dotted(key_path), (
-            f"duplicate key: '{key_path[-1]}' is already set on line "
-            f"{first.start_mark.line + 1}; keep one (YAML would silently use the last)"))) from None
-    except _SelfReference as exc:
-        raise YamlProblem(_problem(path, lines, hide, exc.at.start_mark.line,
-                                   exc.at.start_mark.column, dotted(exc.key_path), (
-            "this value contains itself (an alias '*' to the anchor '&' of a value around "
-            "it): repeat only values defined elsewhere"))) from None
+        return _document(path, text, GuardedLoader, hide)
     except yaml.MarkedYAMLError as exc:
         spot = explain(exc, lines, lambda row: _masked(lines, row, hide)[1])
         raise YamlProblem(_problem(path, lines, hide, spot.line, spot.column, "",
@@ -214,6 +176,11 @@ def _document_or_explain(path: Path, text: str, hide: Collection[str]) -> YamlDo
             "remove it"))) from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(Problem(path, None, "", f"invalid YAML: {exc}")) from exc
+
+
+def _refused(path: Path, lines: list[str], hide: Collection[str], refusal: Refusal) -> Problem:
+    return _problem(path, lines, hide, refusal.line, refusal.column, dotted(refusal.key_path),
+                    refusal.message)
 
 
 def _problem(path: Path, lines: list[str], hide: Collection[str], row: int, column: int,

@@ -1,0 +1,137 @@
+"""The state store's delivery ledger: what is pending per digest and channel, what each
+channel accepted or refused, and each attempt (a part of `Store`, kept in its own module).
+
+A delivery is marked sent only after its channels accepted it; `check_writable` (in
+store.py) is called before a channel sends, so nothing is sent that can't be recorded."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vedette.errors import StateError
+from vedette.store_guard import guarded
+from vedette.store_matches import (
+    PendingItem,
+    highlights_from,
+    snippets_from,
+    strings_from,
+    term_fields_from,
+)
+from vedette.store_runs import _from_iso, _iso, utcnow
+
+
+class DeliveriesMixin:
+    _db: sqlite3.Connection
+    path: Path
+    fault: StateError | None
+
+    def _transaction(self) -> Any:
+        raise NotImplementedError
+
+    @guarded
+    def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:
+        """Matches not yet delivered in `digest` (and, given `channel`, not yet accepted by it)."""
+        sql = (
+            "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url, a.id,"
+            " a.title, a.source, a.published, m.terms, m.fields, m.snippet, m.snippet_field,"
+            " m.highlights, m.term_fields, m.more_snippets, m.created_at"
+            " FROM deliveries d JOIN matches m ON m.id = d.match_id"
+            " JOIN articles a ON a.id = m.article_id"
+            " WHERE d.digest = ? AND d.sent_at IS NULL"
+        )
+        args: list[object] = [digest]
+        if channel is not None:
+            sql += (" AND NOT EXISTS (SELECT 1 FROM channel_sends s"
+                    " WHERE s.delivery_id = d.id AND s.channel = ?)")
+            args.append(channel)
+        sql += " ORDER BY d.id"
+        rows = list(self._db.execute(sql, args))
+        copies = self._copies([row["id"] for row in rows])
+        return [
+            PendingItem(
+                delivery_id=row["delivery_id"], match_id=row["match_id"],
+                topic_id=row["topic_id"], topic_name=row["topic_name"], url=row["url"],
+                title=row["title"], source=row["source"], published=_from_iso(row["published"]),
+                terms=strings_from(row["terms"]), fields=strings_from(row["fields"]),
+                snippet=row["snippet"], snippet_field=row["snippet_field"],
+                highlights=highlights_from(row["highlights"]),
+                term_fields=term_fields_from(row["term_fields"]),
+                more_snippets=snippets_from(row["more_snippets"]),
+                matched_at=_from_iso(row["created_at"]) or utcnow(),
+                also=tuple(copies.get(row["id"], ())),
+            )
+            for row in rows
+        ]
+
+    def _copies(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+        """Syndicated copies (source, url) of each of `article_ids`."""
+        found: dict[int, list[tuple[str, str]]] = {}
+        wanted = sorted(set(article_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                    f"SELECT duplicate_of, source, url FROM articles"  # noqa: S608
+                    f" WHERE duplicate_of IN ({marks}) ORDER BY id", chunk):
+                found.setdefault(row[0], []).append((row[1], row[2]))
+        return found
+
+    @guarded
+    def record_channel_result(
+        self, delivery_ids: Sequence[int], channel: str, batch_id: str, outcome: str
+    ) -> None:
+        """The channel accepted (`sent`) or permanently refused (`rejected`) these deliveries."""
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO channel_sends (delivery_id, channel, batch_id, outcome, at)"
+                " VALUES (?,?,?,?,?)", [(i, channel, batch_id, outcome, now) for i in delivery_ids])
+
+    @guarded
+    def complete(self, digest: str, channels: Sequence[str]) -> int:
+        """Mark sent every pending delivery of `digest` that each of `channels` has handled."""
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            pending = [row[0] for row in db.execute(
+                "SELECT id FROM deliveries WHERE digest=? AND sent_at IS NULL", (digest,))]
+            done = [
+                delivery_id for delivery_id in pending
+                if all(db.execute("SELECT 1 FROM channel_sends WHERE delivery_id=? AND channel=?",
+                                  (delivery_id, ch)).fetchone() for ch in channels)
+            ]
+            db.executemany("UPDATE deliveries SET sent_at=? WHERE id=?", [(now, i) for i in done])
+        return len(done)
+
+    @guarded
+    def record_attempt(self, digest: str, channel: str, batch_id: str, items: int,
+                       outcome: str, error: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO attempts (digest, channel, batch_id, at, items, outcome, error)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (digest, channel, batch_id, _iso(utcnow()), items, outcome, error))
+
+    @guarded
+    def pending_counts(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT digest, COUNT(*) FROM deliveries WHERE sent_at IS NULL GROUP BY digest")
+        return {row[0]: row[1] for row in rows}
+
+    @guarded
+    def channel_pending(self, digest: str, channel: str) -> int:
+        """Deliveries of `digest` that `channel` has not accepted (or refused) yet."""
+        return int(self._db.execute(
+            "SELECT COUNT(*) FROM deliveries d WHERE d.digest=? AND d.sent_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM channel_sends s WHERE s.delivery_id=d.id"
+            " AND s.channel=?)", (digest, channel)).fetchone()[0])
+
+    @guarded
+    def last_attempt(self, digest: str, channel: str) -> sqlite3.Row | None:
+        """The latest attempt to send `digest` through `channel`: at, outcome, error."""
+        row: sqlite3.Row | None = self._db.execute(
+            "SELECT at, outcome, error, items FROM attempts WHERE digest=? AND channel=?"
+            " ORDER BY id DESC LIMIT 1", (digest, channel)).fetchone()
+        return row
