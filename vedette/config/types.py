@@ -103,6 +103,16 @@ def at_most(limit: Limit, why: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def at_least(limit: Limit, why: str) -> AfterValidator:
+    """Refuse values below `limit` (0 included); `why` says what would go wrong under it."""
+    def check(value: Limit) -> Limit:
+        if value < limit:
+            small = "short" if isinstance(value, timedelta) else "small"
+            raise ValueError(f"{_shown(value)} is too {small} (at least {_shown(limit)}: {why})")
+        return value
+    return AfterValidator(check)
+
+
 def _shown(value: timedelta | int) -> str:
     return format_duration(value) if isinstance(value, timedelta) else format_size(value)
 
