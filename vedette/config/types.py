@@ -87,7 +87,7 @@ def above_zero(why: str) -> AfterValidator:
     """Refuse 0 for a limit; `why` says what 0 would do underneath (often: no limit at all,
     as Scrapy reads DOWNLOAD_MAXSIZE and DOWNLOAD_TIMEOUT 0)."""
     def check(value: Limit) -> Limit:
-        if not value:
+        if not value or value < type(value)():  # plain whole numbers may be negative too
             raise ValueError(f"must be above 0, found {_shown(value)} ({why})")
         return value
     return AfterValidator(check)
