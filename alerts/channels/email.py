@@ -103,8 +103,11 @@ class EmailChannel(Channel):
 
     def size(self, digest: RenderedDigest) -> int:
         """The message's size as SMTP carries it (encoded, CRLF line ends): what a server's
-        SIZE limit is measured against."""
-        return len(self.build_message(digest).as_bytes(policy=_SMTP_POLICY))
+        SIZE limit is measured against. 0 for a message that can't be built: `send` says why."""
+        try:
+            return len(self.build_message(digest).as_bytes(policy=_SMTP_POLICY))
+        except ValueError:
+            return 0
 
     async def send(self, digest: RenderedDigest) -> SendResult:
         try:
