@@ -31,6 +31,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from alerts.caps import summary_by_source
 from alerts.digest_data import digest_data
 from vedette.store import PendingItem
 
@@ -70,6 +71,8 @@ class RenderedDigest:
     """The digest's timezone: every channel shows times in it."""
     context: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     """The shared context the formats were rendered from (built once, reused by channels)."""
+    summarised_ids: tuple[int, ...] = ()
+    """Deliveries this digest only counts (past its channel's cap), by source, in its summary."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,16 @@ def render_digest(
     topic_order: Sequence[str] = (),
     covers: Sequence[str] = (),
     templates: Path | None = None,
+    summarised: Sequence[PendingItem] = (),
+    full_record: Sequence[str] = (),
 ) -> RenderedDigest:
     """Render `items` as the digest `digest_name` (times shown in `timezone`).
 
     `topic_order` (topic ids or names) orders the sections; other topics follow in order of
     first appearance. `covers` (topic names) feeds the footer, which names the digest and
     its topics and never a path on the server. Templates in `templates` are used before the shipped ones.
+    `summarised` are matches left out by a channel's cap: counted by source in the digest;
+    `full_record` names the channels that list them in full.
     """
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
@@ -103,29 +110,58 @@ def render_digest(
     context = digest_context(digest_name, groups, zone=ZoneInfo(timezone),
                              generated_at=generated_at)
     context["covers"] = [clean_line(name) for name in covers]
+    summary = summary_by_source(summarised)
+    context.update(left_out_context(len(ordered), summary, full_record))
+    if summarised:
+        context["subject"] += f" (and {len(summarised):,} more)"
     html_env, text_env = _environments(str(templates) if templates else None)
     delivery_ids = tuple(sorted({item.delivery_id for item in items}))
+    summarised_ids = tuple(sorted({item.delivery_id for item in summarised}))
+    data = digest_data(digest_name, ordered, generated_at)
+    if summarised:  # more keys may be added to the JSON digest: only when something was left out
+        data["summarised"] = [{"source": source or None, "count": count}
+                              for source, count in summary]
     return RenderedDigest(
         digest=digest_name,
-        batch_id=batch_id(digest_name, delivery_ids),
+        batch_id=batch_id(digest_name, delivery_ids + summarised_ids),
         generated_at=generated_at,
         subject=context["subject"],
         text=text_env.get_template(_TEXT_TEMPLATE).render(context),
         html=html_env.get_template(_HTML_TEMPLATE).render(context),
-        data=digest_data(digest_name, ordered, generated_at),
+        data=data,
         items=ordered,
         delivery_ids=delivery_ids,
         timezone=timezone,
         context=context,
+        summarised_ids=summarised_ids,
     )
+
+
+def left_out_context(shown: int, summary: Sequence[tuple[str, int]],
+                     full_record: Sequence[str]) -> dict[str, Any]:
+    """What every format says about matches a cap left out: one line per source ("and 950
+    more from spam-source") and where they can be read in full. Plain text, like the rest."""
+    total = sum(count for _, count in summary)
+    lines = [f"and {count:,} more from {clean_line(source)}" if source
+             else f"and {count:,} more from other sources" for source, count in summary]
+    where = ""
+    if total:
+        where = (f"Shown here: {shown:,} of {shown + total:,} matches, a fair share from each "
+                 "source; the rest are counted below")
+        names = [clean_line(name) for name in full_record]
+        where += (f" and listed in full by the {', '.join(names)} file "
+                  f"channel{'s' if len(names) > 1 else ''}." if names else ".")
+    return {"left_out": total, "left_out_lines": lines, "left_out_note": where}
 
 
 def shared_context(digest: RenderedDigest) -> dict[str, Any]:
     """The context `digest` was rendered from; built anew only for a digest made by hand."""
     if digest.context is not None:
         return digest.context
-    return digest_context(digest.digest, group_items(digest.items),
-                          zone=ZoneInfo(digest.timezone), generated_at=digest.generated_at)
+    context = digest_context(digest.digest, group_items(digest.items),
+                             zone=ZoneInfo(digest.timezone), generated_at=digest.generated_at)
+    context.update(left_out_context(len(digest.items), (), ()))
+    return context
 
 
 def batch_id(digest_name: str, delivery_ids: Iterable[int]) -> str:

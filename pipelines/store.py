@@ -28,6 +28,12 @@ class StorePipeline:
         return cls(CrawlContext.from_settings(crawler.settings), crawler)
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
+        digests = self.context.digests_by_topic
+        alerting = item.alertable and any(m.topic_id in digests for m in item.matches)
+        # One crawl of one source alerts at most max_matches_per_crawl articles: past it, a
+        # flood is stored (its URLs known, never alerted later) and counted, not delivered.
+        capped = alerting and int(self.stats.get_value("vedette/alerted", 0)) >= \
+            self.context.config.settings.max_matches_per_crawl
         try:
             result = self.context.store.save_article(
                 NewArticle(
@@ -37,7 +43,7 @@ class StorePipeline:
                     alertable=item.alertable,
                 ),
                 item.matches,
-                self.context.digests_by_topic,
+                {} if capped else digests,
             )
         except StateError:
             raise state_failed(self.crawler) from None
@@ -51,6 +57,10 @@ class StorePipeline:
             self.stats.inc_value("vedette/matches", result.matches)
             if result.duplicate_of:
                 self.stats.inc_value("vedette/syndicated_copies")
+            if result.deliveries:
+                self.stats.inc_value("vedette/alerted")
+            elif capped and result.matches:
+                self.stats.inc_value("vedette/capped")
             if result.matches:
                 log.info("%s: %s matched %s", item.source, item.url,
                          ", ".join(m.topic_name for m in item.matches))

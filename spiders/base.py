@@ -187,7 +187,13 @@ class SourceSpider(scrapy.Spider):
             errors=errors,
             last_error=error,
             not_alerted=int(value("vedette/not_alerted", 0)),
+            capped=int(value("vedette/capped", 0)),
         )
+        capped = int(value("vedette/capped", 0))
+        if capped:
+            log.warning("%s: %d matching articles past settings.max_matches_per_crawl (%d) "
+                        "were stored without alerting", self.source.name, capped,
+                        self.context.config.settings.max_matches_per_crawl)
 
 
 def state_failed(crawler: Crawler) -> DropItem:

@@ -37,10 +37,16 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse_with: str | None = None
+        self.too_big_over: int | None = None
+        """Refuse messages longer than this at the end of DATA, as a server without SIZE does."""
+        self.refused_sizes: list[int] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
             return self.refuse_with
+        if self.too_big_over is not None and len(envelope.content) > self.too_big_over:
+            self.refused_sizes.append(len(envelope.content))
+            return "554 5.3.4 Message too big for system"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 OK"
@@ -55,10 +61,13 @@ def free_port() -> int:
 class SmtpServer:
     """aiosmtpd on 127.0.0.1 (its readiness check cannot use port 0: pick a free one)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, data_size_limit: int | None = None) -> None:
         self.handler = RecordingHandler()
         self.port = port or free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        # data_size_limit: announced as SIZE; a larger message is refused with 552.
+        options = {} if data_size_limit is None else {"data_size_limit": data_size_limit}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     **options)
 
     def start(self) -> SmtpServer:
         self.controller.start()

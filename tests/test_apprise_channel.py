@@ -163,6 +163,20 @@ def test_server_error_is_temporary_and_names_the_service_kind(receiver: JsonRece
     assert len(receiver.bodies("/fail")) == 1
 
 
+def test_413_is_too_big_not_a_rejection() -> None:
+    """A service refusing the notification for its size (RELIABILITY 34): the digest goes
+    again smaller; the refusal says nothing about the content."""
+    with JsonReceiver(routes={"/big": 413}) as server:
+        error = failure(channel(server.url("/big")), digest())
+    assert error.too_big and not error.permanent
+    assert "error=413" in str(error)
+
+
+def test_server_error_is_not_too_big(receiver: JsonReceiver) -> None:
+    error = failure(channel(receiver.url("/fail")), digest())
+    assert not error.too_big
+
+
 def test_a_hanging_service_fails_within_the_deadline(receiver: JsonReceiver) -> None:
     target = channel(receiver.url("/hang"), timeout=1)
     started = time.monotonic()

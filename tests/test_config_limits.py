@@ -69,6 +69,29 @@ CASES = {
     "slack timeout of a week": (
         "alerts.yaml", SLACK + "    timeout: 1w\n" + DIGESTS,
         "alerts.yaml:8: channels.chat.timeout: 1w is too long (at most 1h"),
+    # Digest caps (RELIABILITY 34): 0 never switches a cap off.
+    "email max_entries 0": (
+        "alerts.yaml", EMAIL + "    max_entries: 0\n" + DIGESTS,
+        "alerts.yaml:10: channels.mail.max_entries: must be above 0, found 0 (0 would show "
+        "no match at all"),
+    "email max_bytes 0": (
+        "alerts.yaml", EMAIL + "    max_bytes: 0\n" + DIGESTS,
+        "alerts.yaml:10: channels.mail.max_bytes: 0 is too small (at least 16KiB: a digest "
+        "cut down to the count of what was left out must still fit; 0 does not switch the "
+        "cap off)"),
+    "email max_bytes past any server": (
+        "alerts.yaml", EMAIL + "    max_bytes: 1GiB\n" + DIGESTS,
+        "alerts.yaml:10: channels.mail.max_bytes: 1GiB is too large (at most 100MiB"),
+    "slack max_bytes of a few bytes": (
+        "alerts.yaml", SLACK + "    max_bytes: 100\n" + DIGESTS,
+        "alerts.yaml:8: channels.chat.max_bytes: 100 is too small (at least 16KiB"),
+    "file max_entries negative": (
+        "alerts.yaml", EMAIL.replace("outbox\n", "outbox\n    max_entries: -1\n", 1) + DIGESTS,
+        "alerts.yaml:5: channels.archive.max_entries: must be above 0, found -1"),
+    "matches per crawl 0": (
+        "settings.yaml", SETTINGS + "  max_matches_per_crawl: 0\n",
+        "settings.yaml:3: settings.max_matches_per_crawl: must be above 0, found 0 (0 would "
+        "let no source alert"),
 }
 
 

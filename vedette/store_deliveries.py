@@ -81,14 +81,20 @@ class DeliveriesMixin:
 
     @guarded
     def record_channel_result(
-        self, delivery_ids: Sequence[int], channel: str, batch_id: str, outcome: str
+        self, delivery_ids: Sequence[int], channel: str, batch_id: str, outcome: str,
+        summarised: Sequence[int] = (),
     ) -> None:
-        """The channel accepted (`sent`) or permanently refused (`rejected`) these deliveries."""
+        """The channel accepted (`sent`) or permanently refused (`rejected`) these deliveries;
+        with `sent`, `summarised` are those the accepted digest only counted by source (past
+        the channel's cap): handled, never sent again, and never called rejected."""
         now = _iso(utcnow())
-        with self._transaction() as db:
+        rows = [(i, channel, batch_id, outcome, now) for i in delivery_ids]
+        summary = "summarised" if outcome == "sent" else outcome
+        rows += [(i, channel, batch_id, summary, now) for i in summarised]
+        with self._transaction() as db:  # one transaction: a crash records all or none
             db.executemany(
                 "INSERT OR REPLACE INTO channel_sends (delivery_id, channel, batch_id, outcome, at)"
-                " VALUES (?,?,?,?,?)", [(i, channel, batch_id, outcome, now) for i in delivery_ids])
+                " VALUES (?,?,?,?,?)", rows)
 
     @guarded
     def complete(self, digest: str, channels: Sequence[str]) -> int:
@@ -107,12 +113,14 @@ class DeliveriesMixin:
 
     @guarded
     def record_attempt(self, digest: str, channel: str, batch_id: str, items: int,
-                       outcome: str, error: str | None = None) -> None:
+                       outcome: str, error: str | None = None, summarised: int = 0) -> None:
+        """One send: `items` shown, `summarised` counted by source; outcome sent, failed,
+        rejected or too-big (refused for its size; a smaller digest followed)."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO attempts (digest, channel, batch_id, at, items, outcome, error)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (digest, channel, batch_id, _iso(utcnow()), items, outcome, error))
+                "INSERT INTO attempts (digest, channel, batch_id, at, items, outcome, error,"
+                " summarised) VALUES (?,?,?,?,?,?,?,?)",
+                (digest, channel, batch_id, _iso(utcnow()), items, outcome, error, summarised))
 
     @guarded
     def pending_counts(self) -> dict[str, int]:
@@ -130,8 +138,10 @@ class DeliveriesMixin:
 
     @guarded
     def last_attempt(self, digest: str, channel: str) -> sqlite3.Row | None:
-        """The latest attempt to send `digest` through `channel`: at, outcome, error."""
+        """The latest attempt to send `digest` through `channel`: at, outcome, error, items,
+        summarised."""
         row: sqlite3.Row | None = self._db.execute(
-            "SELECT at, outcome, error, items FROM attempts WHERE digest=? AND channel=?"
+            "SELECT at, outcome, error, items, summarised FROM attempts WHERE digest=?"
+            " AND channel=?"
             " ORDER BY id DESC LIMIT 1", (digest, channel)).fetchone()
         return row

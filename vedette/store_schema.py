@@ -125,6 +125,13 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL                       -- the last check, ISO 8601, UTC
     );
     """,
+    # version 6: caps. channel_sends.outcome may now be 'summarised' (counted by source in a
+    # capped digest, not shown); attempts count those, and 'too-big' attempts are kept;
+    # runs count matching articles past settings.max_matches_per_crawl (stored, no delivery).
+    """
+    ALTER TABLE attempts ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

@@ -23,6 +23,9 @@ _DEADLINE = "timeout" in inspect.signature(Apprise.notify).parameters
 """Apprise ≥ 2 takes an overall `timeout` and reports which services ran out of it."""
 _MD_INLINE = re.compile(r"[\\`*_\[\]<>~|#]")
 _MD_LINE_START = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")
+# How Apprise's plugins report a refusal for size: the HTTP status (413 "Payload Too
+# Large", "Request Entity Too Large") or the service's own words ("message is too long").
+_TOO_BIG = re.compile(r"\berror=413\b|\b413\b|too large|too big|too long", re.IGNORECASE)
 _LINK_UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in "()<>\\`"})
 
 
@@ -56,6 +59,9 @@ def markdown_digest(digest: RenderedDigest) -> str:
                 if snippet:
                     lines.append("  " + "".join(f"**{md(s.text)}**" if s.mark else md(s.text)
                                                 for s in snippet))
+    if context.get("left_out"):
+        lines += ["", f"## Not shown ({context['left_out']:,})", "", md(context["left_out_note"])]
+        lines += [f"- {md(line)}" for line in context["left_out_lines"]]
     lines += ["", "---", f"Sent by Vedette for the digest {md(context['digest'])}."]
     return "\n".join(lines) + "\n"
 
@@ -138,6 +144,11 @@ class AppriseChannel(Channel):
             return digest.subject, digest.text, NotifyFormat.TEXT
         return digest.subject, markdown_digest(digest), NotifyFormat.MARKDOWN
 
+    def size(self, digest: RenderedDigest) -> int:
+        """Title and body as handed to Apprise (which may split the body per service)."""
+        title, body, _ = self.build_message(digest)
+        return len(title.encode("utf-8")) + len(body.encode("utf-8"))
+
     async def send(self, digest: RenderedDigest) -> SendResult:
         if self.invalid:
             raise self.error(f"Apprise cannot use {', '.join(self.invalid)}: unknown service "
@@ -157,21 +168,25 @@ class AppriseChannel(Channel):
         except Exception as exc:  # an Apprise or plugin bug: its text may quote a URL
             log.debug("%s: %s", self.name, self.redact(repr(exc)))
             error = f"Apprise failed: {type(exc).__name__}"
+        big = False
         if error is None and not result:
-            error = self._explain(result, seconds)
+            error, big = self._explain(result, seconds)
         getattr(result, "close", lambda: None)()  # Apprise ≥ 2 may keep its logs in a file
         if error is not None:
-            raise self.error(error)  # outside `except`: no chained exception can leak a URL
+            # Outside `except`: no chained exception can leak a URL.
+            raise self.error(error, too_big=big)
         log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name, digest.digest,
                  len(digest.items), digest.batch_id, ", ".join(self.kinds))
         return SendResult(self.name, digest.batch_id, len(digest.items))
 
-    def _explain(self, result: Any, seconds: float) -> str:
-        """Which services failed and why, from Apprise's result (a bare bool before 2.0)."""
+    def _explain(self, result: Any, seconds: float) -> tuple[str, bool]:
+        """Which services failed and why, from Apprise's result (a bare bool before 2.0);
+        and whether every one that failed refused the notification as too big."""
         services = list(getattr(result, "results", None) or [])
         if len(services) != len(self.kinds):
-            return f"Apprise reported a failure ({', '.join(self.kinds)}); no details given"
+            return f"Apprise reported a failure ({', '.join(self.kinds)}); no details given", False
         failed = []
+        sizes = 0
         for kind, service in zip(self.kinds, services, strict=True):
             if service:
                 continue
@@ -179,10 +194,12 @@ class AppriseChannel(Channel):
                 failed.append(f"{kind} did not answer within {seconds:g}s")
                 continue
             warnings = [e.message for e in service.logs() if e.level in ("WARNING", "ERROR")]
+            sizes += any(_TOO_BIG.search(w) for w in warnings)
             failed.append(f"{kind} failed" + (f": {warnings[-1][:200]}" if warnings else ""))
         accepted = len(services) - len(failed)
         again = f"; {accepted} accepted it and will get it again on retry" if accepted else ""
-        return f"{len(failed)} of {len(services)} Apprise URLs failed: {'; '.join(failed)}{again}"
+        text = f"{len(failed)} of {len(services)} Apprise URLs failed: {'; '.join(failed)}{again}"
+        return text, bool(failed) and sizes == len(failed)
 
 
 def url_secrets(url: str) -> set[str]:

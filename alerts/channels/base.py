@@ -20,6 +20,12 @@ class ChannelConfig(Protocol):
     @property
     def type(self) -> str: ...
 
+    @property
+    def max_entries(self) -> int: ...
+
+    @property
+    def max_bytes(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -39,12 +45,15 @@ class DeliveryError(Exception):
 
     `permanent=False`: try again later; the deliveries stay pending. `permanent=True`:
     this message will never be accepted as it is (e.g. SMTP 550 to every recipient).
+    `too_big=True`: refused for its size alone (SMTP 552 or 5.3.4, HTTP 413): a smaller
+    digest may pass, and nothing is said about its content.
     """
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, *, too_big: bool = False) -> None:
         super().__init__(message)
         self.message = message
-        self.permanent = permanent
+        self.permanent = permanent and not too_big
+        self.too_big = too_big
 
     def __str__(self) -> str:
         return self.message
@@ -86,6 +95,10 @@ class Channel:
         """Deliver `digest`; raise DeliveryError when it was not accepted."""
         raise NotImplementedError
 
+    def size(self, digest: RenderedDigest) -> int:
+        """Bytes this channel hands over for `digest`: what its `max_bytes` caps."""
+        return len(digest.text.encode("utf-8"))
+
     def secrets(self) -> Sequence[str]:
         """Values that must never appear in an error message or log line (none by default)."""
         return ()
@@ -98,9 +111,10 @@ class Channel:
                 line = line.replace(secret, "***")
         return line
 
-    def error(self, what: str, *, permanent: bool = False) -> DeliveryError:
+    def error(self, what: str, *, permanent: bool = False,
+              too_big: bool = False) -> DeliveryError:
         """A DeliveryError "NAME: what", on one line, with every secret blanked out."""
-        return DeliveryError(self.redact(f"{self.name}: {what}"), permanent)
+        return DeliveryError(self.redact(f"{self.name}: {what}"), permanent, too_big=too_big)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

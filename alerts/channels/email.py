@@ -26,6 +26,10 @@ QUIT_TIMEOUT = 5.0
 """Longest wait for the reply to QUIT; the message is already accepted by then."""
 
 _SendError = (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError)
+_SMTP_POLICY = default_policy.clone(linesep="\r\n")
+# RFC 3463 enhanced codes for "too big": 5.3.4 message too big for the system, 5.2.3
+# message length exceeds an administrative limit. Their 4.x.x forms stay temporary.
+_TOO_BIG_CODES = re.compile(r"\b5\.(?:3\.4|2\.3)\b")
 
 
 def header_text(value: str) -> str:
@@ -96,6 +100,14 @@ class EmailChannel(Channel):
         message.set_content(digest.text, cte="base64")
         message.add_alternative(digest.html, subtype="html", cte="base64")
         return message
+
+    def size(self, digest: RenderedDigest) -> int:
+        """The message's size as SMTP carries it (encoded, CRLF line ends): what a server's
+        SIZE limit is measured against. 0 for a message that can't be built: `send` says why."""
+        try:
+            return len(self.build_message(digest).as_bytes(policy=_SMTP_POLICY))
+        except ValueError:
+            return 0
 
     async def send(self, digest: RenderedDigest) -> SendResult:
         try:
@@ -182,6 +194,10 @@ class EmailChannel(Channel):
         if isinstance(exc, aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError):
             step = "the sender" if isinstance(exc, aiosmtplib.SMTPSenderRefused) else "the message"
             reply = f"{exc.code} {_one_line(exc.message)}"
+            if too_big(exc.code, exc.message):
+                # About the size, not the content: the digest is sent again smaller.
+                return self.error(f"{where} refused the message as too big: {reply}",
+                                  too_big=True), False
             if _permanent(exc.code):
                 return self.error(f"{where} refused {step}: {reply}", permanent=True), False
             return self.error(f"{where} refused {step} for now: {reply}"), True
@@ -218,6 +234,13 @@ class EmailChannel(Channel):
         except UnicodeError:
             domain = ""
         return domain if re.fullmatch(r"[a-z0-9.-]+", domain) else "vedette.invalid"
+
+
+def too_big(code: int, message: str) -> bool:
+    """Whether an SMTP reply to MAIL or DATA refuses the message for its size: 552 there
+    ("exceeded storage allocation": the SIZE announced in MAIL, or the data sent), or an
+    enhanced code 5.3.4 / 5.2.3 with any basic code."""
+    return code == 552 or (code >= 500 and bool(_TOO_BIG_CODES.search(message)))
 
 
 def _permanent(code: int) -> bool:

@@ -45,6 +45,18 @@ class FileChannel(Channel):
                  len(digest.items), paths[0])
         return SendResult(self.name, digest.batch_id, len(digest.items), paths=paths)
 
+    def size(self, digest: RenderedDigest) -> int:
+        """The three files together."""
+        return sum(len(text.encode("utf-8")) for text in self.contents(digest).values())
+
+    def contents(self, digest: RenderedDigest) -> dict[str, str]:
+        """Each file's text by its extension, HTML first."""
+        return {
+            ".html": digest.html,
+            ".txt": digest.text,
+            ".json": json.dumps(digest.data, ensure_ascii=False, indent=2) + "\n",
+        }
+
     def write(self, digest: RenderedDigest) -> tuple[Path, Path, Path]:
         """Write the three files (blocking); their paths, HTML first."""
         directory = self.config.directory
@@ -52,11 +64,7 @@ class FileChannel(Channel):
         stem = file_stem(digest)
         if any((directory / f"{stem}{ext}").exists() for ext in (".html", ".txt", ".json")):
             stem = f"{stem}-{digest.batch_id[:8]}"
-        contents = {
-            ".html": digest.html,
-            ".txt": digest.text,
-            ".json": json.dumps(digest.data, ensure_ascii=False, indent=2) + "\n",
-        }
+        contents = self.contents(digest)
         paths = []
         for ext, text in contents.items():
             path = directory / f"{stem}{ext}"

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 ACCEPTED_BODY = "ok"
 """What Slack's incoming webhooks answer, with 200, when they take a message."""
+TOO_BIG_ERRORS = frozenset({"msg_too_long", "msg_blocks_too_long"})
+"""Slack's 400 answers that refuse a message for its length, not its content."""
 PERMANENT_STATUSES = frozenset({400, 403, 404, 410})
 """Slack's answers that no retry will change: a payload it refuses (400), a webhook that is
 revoked, unknown or whose channel is archived (403, 404, 410)."""
@@ -41,6 +43,8 @@ class Verdict:
     permanent: bool = False
     wait: float | None = None
     """Seconds Slack asked us to wait (Retry-After) before the next try."""
+    too_big: bool = False
+    """Refused for its size (413, `msg_too_long`): a smaller digest may pass."""
 
 
 def judge(status: int, body: str, retry_after: str | None, *, where: str,
@@ -63,6 +67,8 @@ def judge(status: int, body: str, retry_after: str | None, *, where: str,
             return Verdict(False, f"{where} is rate limiting (429) and asks to wait {wait:g}s, "
                                   f"longer than the {max_wait:g}s waited within a run")
         return Verdict(False, f"{where} is rate limiting (429)", retry=True, wait=wait)
+    if status == 413 or (status == 400 and reply in TOO_BIG_ERRORS):
+        return Verdict(False, f"{where} refused the message as too big: {said}", too_big=True)
     if status in PERMANENT_STATUSES:
         return Verdict(False, f"{where} refused the message: {said}", permanent=True)
     if status >= 500 or status == 408:
@@ -130,6 +136,11 @@ class SlackChannel(Channel):
         """The payloads exactly as they are posted (also what a preview or dry run shows)."""
         return build_messages(digest)
 
+    def size(self, digest: RenderedDigest) -> int:
+        """All the digest's payloads together, as posted."""
+        return sum(len(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+                   for message in self.messages(digest))
+
     async def send(self, digest: RenderedDigest) -> SendResult:
         messages = self.messages(digest)
         total = len(messages)
@@ -156,7 +167,8 @@ class SlackChannel(Channel):
             if verdict.accepted:
                 return None
             if verdict.permanent or not verdict.retry or attempt == attempts:
-                return self.error(verdict.what, permanent=verdict.permanent)
+                return self.error(verdict.what, permanent=verdict.permanent,
+                                  too_big=verdict.too_big)
             delay = verdict.wait
             if delay is None:
                 delay = min(self.retry_base_delay * 2 ** (attempt - 1), self.retry_max_delay)
@@ -204,7 +216,7 @@ def _in_part(error: DeliveryError, number: int, total: int) -> DeliveryError:
         done = "message 1" if number == 2 else f"messages 1-{number - 1}"
         where += (f"; {done} already posted" if error.permanent
                   else f"; {done} already posted, will be posted again with the rest")
-    return DeliveryError(f"{error.message} ({where})", error.permanent)
+    return DeliveryError(f"{error.message} ({where})", error.permanent, too_big=error.too_big)
 
 
 def _reason(exc: BaseException) -> str:

@@ -154,6 +154,12 @@ def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[d
                 body, used, heading = [], 0, [_topic(topic, continued=number > 0)]
             body += heading + unit
             used += _chars(*heading, *unit)
+    if context.get("left_out"):
+        unit = [_left_out(context)]
+        if body and (len(body) + 1 > MAX_BLOCKS - _OVERHEAD or used + _chars(*unit) > budget):
+            bodies.append(body)
+            body = []
+        body += unit
     if body or not bodies:
         bodies.append(body or [_section("Nothing new matched your topics since the last digest.")])
     total = len(bodies)
@@ -191,6 +197,13 @@ def _article(article: dict[str, Any]) -> list[dict[str, Any]]:
     elif link and width(link_url(link)) > URL_MAX:
         details.append("link too long to show")
     return [_section(text), _context(" · ".join(details))]
+
+
+def _left_out(context: dict[str, Any]) -> dict[str, Any]:
+    """One section: how many matches the cap left out, and from which sources."""
+    lines = [f"*Not shown ({context['left_out']:,})*", clip(context["left_out_note"], 500)]
+    lines += [f"• {clip(line, 120)}" for line in context["left_out_lines"]]
+    return _section(clip("\n".join(lines), FIELD_MAX, plain=True))
 
 
 def _topic(topic: dict[str, Any], *, continued: bool) -> dict[str, Any]:

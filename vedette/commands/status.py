@@ -118,7 +118,7 @@ def _source(found: Status, config: Config, name: str, health: SourceHealth | Non
         "last_run": None if run is None else {
             "started_at": found.when(run.started_at), "finished_at": found.when(run.finished_at),
             "outcome": run.status, "items": run.items, "new": run.new_articles,
-            "matches": run.matches, "error": run.last_error},
+            "matches": run.matches, "capped": run.capped, "error": run.last_error},
         "schedule": str(source.effective_schedule),
         "next_run": found.when(next_run(source.effective_schedule, last, now, found.zone)),
     }
@@ -138,7 +138,7 @@ def _digest(found: Status, config: Config, name: str, store: Store | None,
             "last_attempt": None if attempt is None else {
                 "at": found.when(datetime.fromisoformat(attempt["at"])),
                 "outcome": attempt["outcome"], "items": attempt["items"],
-                "error": attempt["error"]},
+                "summarised": attempt["summarised"], "error": attempt["error"]},
         })
         if attempt is not None and attempt["outcome"] != "sent" and (
                 pending or attempt["outcome"] == "rejected"):
@@ -180,7 +180,7 @@ def _print(found: Status, out: Output) -> None:
         run = s["last_run"] or {}
         rows.append((s["name"], s["health"], _short(run.get("started_at")) or "never",
                      run.get("outcome", ""), run.get("items", ""), run.get("new", ""),
-                     run.get("matches", ""), _short(s["next_run"]), run.get("error") or ""))
+                     _matches(run), _short(s["next_run"]), run.get("error") or ""))
     out.table("Sources", ["source", "health", "last run", "outcome", "items", "new", "matches",
                           "next run", "last error"], rows)
     rows = []
@@ -188,8 +188,23 @@ def _print(found: Status, out: Output) -> None:
         for c in d["channels"]:
             attempt = c["last_attempt"]
             rows.append((d["name"], c["channel"], c["pending"],
-                         f"{attempt['outcome']} {_short(attempt['at'])}" if attempt else "never",
+                         _attempt(attempt) if attempt else "never",
                          _short(d["next_run"]) or d["schedule"],
                          attempt["error"] if attempt and attempt["outcome"] != "sent" else ""))
     out.table("Deliveries", ["digest", "channel", "pending", "last attempt", "next run",
                              "last error"], rows)
+
+
+def _matches(run: dict[str, Any]) -> str:
+    """A run's matches, with those past settings.max_matches_per_crawl: "300 (+19700 capped)"."""
+    if not run:
+        return ""
+    capped = run.get("capped")
+    return f"{run['matches']} (+{capped} capped)" if capped else str(run["matches"])
+
+
+def _attempt(attempt: dict[str, Any]) -> str:
+    """"sent 2024-05-01 07:00", with the matches the digest only counted by source."""
+    text = f"{attempt['outcome']} {_short(attempt['at'])}"
+    summarised = attempt.get("summarised")
+    return f"{text} ({attempt['items']} shown, {summarised} summarised)" if summarised else text

@@ -109,12 +109,17 @@ def _summarise(report: Report, out: Output) -> int:
                      + (f", {run.fallbacks} from feed text" if run.fallbacks else "")
                      + (f", {run.not_alerted} older items stored as seen"
                         if run.not_alerted else ""))
+            if run.capped:
+                out.warning(f"source {c.source}: {run.capped:,} more matching articles than "
+                            "settings.max_matches_per_crawl allows in one crawl were stored "
+                            "without alerting")
     for d in report.deliveries:
         if d.status == "sent":
             out.line(f"sent {d.digest} via {d.channel}: {d.items} matches"
                      + (f" ({d.note})" if d.note else ""))
         elif d.status == "dry-run":
             out.line(f"would send {d.digest} via {d.channel}: {d.items} matches"
+                     + (f", {d.summarised:,} more counted by source" if d.summarised else "")
                      + (f" — {d.note}" if d.note else ""))
         elif d.status == "nothing":
             out.line(f"{d.digest} via {d.channel}: nothing pending")

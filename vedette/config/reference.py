@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from vedette.config import schema
+from vedette.config.types import format_size
 from vedette.config.yamllimits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INTEGER, MAX_VALUES
 
 
@@ -151,8 +152,8 @@ def _yaml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, timedelta):
         return duration_text(value)
-    if isinstance(value, int) and value >= 1024 * 1024 and value % (1024 * 1024) == 0:
-        return f"{value // (1024 * 1024)}MiB"
+    if isinstance(value, int) and value >= 1024 and value % 1024 == 0:
+        return format_size(value)  # 64KiB, 5MiB, 1GiB
     if isinstance(value, str) and value.startswith("vedette/"):
         return "vedette/<version>"
     if isinstance(value, list):

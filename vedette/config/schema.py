@@ -33,6 +33,7 @@ from vedette.config.types import (
     ScheduleField,
     TimeZoneName,
     above_zero,
+    at_least,
     at_most,
 )
 from vedette.config.urls import unusable_apprise_url, unusable_http_url
@@ -55,6 +56,26 @@ SendTimeout = Annotated[
     above_zero("0 would fail every send at once; it does not turn the deadline off"),
     at_most(timedelta(hours=1), "a send is retried on the next run instead"),
 ]
+
+# Digest caps per channel (RELIABILITY 34): a flood from one source must not make a message
+# no server takes. 0 would not switch a cap off; it would leave nothing to send.
+DigestEntries = Annotated[int, above_zero(
+    "0 would show no match at all, only the count of those left out; it does not switch the "
+    "cap off"), at_most(1_000_000, "a digest that long is read by nobody")]
+SUMMARY_ROOM = 16 * 1024
+"""The smallest `max_bytes`: a digest cut down to its summary of what was left out fits."""
+
+
+def digest_bytes(most: int, why: str) -> Any:
+    """A channel's `max_bytes`: at least SUMMARY_ROOM, at most `most`."""
+    return Annotated[ByteSize, at_least(
+        SUMMARY_ROOM, "a digest cut down to the count of what was left out must still fit; 0 "
+        "does not switch the cap off"), at_most(most, why)]
+
+
+EmailBytes = digest_bytes(100 * 1024**2, "no common mail server takes more")
+WebhookBytes = digest_bytes(10 * 1024**2, "chat services take far less in one notification")
+FileBytes = digest_bytes(1024**3, "a digest is rendered in memory whole")
 
 
 class Health(Model):
@@ -83,6 +104,12 @@ class Settings(Model):
     max_response_size: ResponseSize = 10 * 1024 * 1024
     """Responses (after decompression) larger than this are dropped and counted (above 0,
     at most 1GiB)."""
+    max_matches_per_crawl: Annotated[int, above_zero(
+        "0 would let no source alert; it does not switch the cap off"),
+        at_most(1_000_000, "a source that matches more in one crawl is flooding")] = 300
+    """Matching articles one crawl of one source may add to digests; past it, matches are
+    stored and counted (`crawl` says so in one line, `status` shows them) but alert nobody,
+    so a flooding source can't fill the ledger."""
     concurrent_requests: int = Field(16, ge=1, le=512)
     """Requests in flight across all sites during one crawl."""
     per_host_concurrency: int = Field(4, ge=1, le=64)
@@ -191,6 +218,12 @@ class EmailChannel(Model):
     """Further attempts after a temporary failure (4xx reply, connection error) within one run."""
     subject_prefix: str = "[Vedette]"
     """Put in front of every subject."""
+    max_entries: DigestEntries = 500
+    """Most matches shown in one email; past it each source keeps a fair share and the rest
+    are counted by source ("and 950 more from SOURCE"), not sent again."""
+    max_bytes: EmailBytes = 5 * 1024**2
+    """Largest email as sent (encoded); well under the common 10 MB server limit. A server
+    refusing a message as too big (552, 5.3.4) gets a smaller one, never a rejection."""
 
     @field_validator("from_")
     @classmethod
@@ -213,6 +246,11 @@ class FileChannel(Model):
     type: Literal["file"]
     directory: Path
     """Folder for the files (created if missing); relative to the config folder."""
+    max_entries: DigestEntries = 100_000
+    """Most matches written in one digest; past it each source keeps a fair share and the
+    rest are counted by source."""
+    max_bytes: FileBytes = 1024**3
+    """Largest digest written (the three files together)."""
 
 
 class SlackChannel(Model):
@@ -225,6 +263,12 @@ class SlackChannel(Model):
     """Overall deadline for one post (above 0, at most 1h)."""
     retries: int = Field(3, ge=0, le=10)
     """Further attempts after 429 (honouring Retry-After), 5xx or a timeout, within one run."""
+    max_entries: DigestEntries = 100
+    """Most matches posted per digest (split into messages within Slack's limits); past it
+    each source keeps a fair share and the rest are counted by source."""
+    max_bytes: WebhookBytes = 1024**2
+    """Largest digest posted, all its messages' JSON together. A 413 or Slack's
+    `msg_too_long` gets a smaller digest, never a rejection."""
 
     @field_validator("webhook_url")
     @classmethod
@@ -250,6 +294,12 @@ class AppriseChannel(Model):
     hands over the email HTML."""
     timeout: SendTimeout = timedelta(seconds=60)
     """Overall deadline for one notification to all URLs (above 0, at most 1h)."""
+    max_entries: DigestEntries = 50
+    """Most matches in one notification (Apprise splits long ones into several messages);
+    past it each source keeps a fair share and the rest are counted by source."""
+    max_bytes: WebhookBytes = 64 * 1024
+    """Largest notification body; a service refusing it as too large (413) gets a smaller
+    one, never a rejection."""
 
     @field_validator("urls")
     @classmethod

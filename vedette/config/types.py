@@ -87,7 +87,7 @@ def above_zero(why: str) -> AfterValidator:
     """Refuse 0 for a limit; `why` says what 0 would do underneath (often: no limit at all,
     as Scrapy reads DOWNLOAD_MAXSIZE and DOWNLOAD_TIMEOUT 0)."""
     def check(value: Limit) -> Limit:
-        if not value:
+        if not value or value < type(value)():  # plain whole numbers may be negative too
             raise ValueError(f"must be above 0, found {_shown(value)} ({why})")
         return value
     return AfterValidator(check)
@@ -99,6 +99,16 @@ def at_most(limit: Limit, why: str) -> AfterValidator:
         if value > limit:
             long = "long" if isinstance(value, timedelta) else "large"
             raise ValueError(f"{_shown(value)} is too {long} (at most {_shown(limit)}: {why})")
+        return value
+    return AfterValidator(check)
+
+
+def at_least(limit: Limit, why: str) -> AfterValidator:
+    """Refuse values below `limit` (0 included); `why` says what would go wrong under it."""
+    def check(value: Limit) -> Limit:
+        if value < limit:
+            small = "short" if isinstance(value, timedelta) else "small"
+            raise ValueError(f"{_shown(value)} is too {small} (at least {_shown(limit)}: {why})")
         return value
     return AfterValidator(check)
 

@@ -1,0 +1,74 @@
+"""Fitting a digest to one channel: at most its `max_entries`, at most its `max_bytes`, and
+smaller again when the channel refuses it as too big.
+
+Sizes are measured on what the channel would really hand over (the encoded email, the
+Slack payloads), so a cap is never passed by an estimate that was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from alerts.caps import fair_share
+from alerts.channels.base import Channel
+from alerts.render import RenderedDigest
+from vedette.store import PendingItem
+
+Render = Callable[[Sequence[PendingItem], Sequence[PendingItem]], RenderedDigest]
+"""Renders (shown, summarised) as the digest."""
+RenderCache = dict[tuple[object, tuple[int, ...], tuple[int, ...]], RenderedDigest]
+
+SHRINK = 0.9
+"""When a digest is over its bytes, the next try keeps this much of the proportional guess
+(entries differ in size, so a guess that just fits on average often doesn't)."""
+
+
+class Fitter:
+    """Picks, for one channel, the largest fair selection of `items` within its caps."""
+
+    def __init__(self, items: Sequence[PendingItem], channel: Channel, render: Render,
+                 cache: RenderCache | None = None, variant: object = None) -> None:
+        self.items = list(items)
+        self.channel = channel
+        self.render = render
+        self.variant = variant
+        """What else the rendering depends on (part of the cache key)."""
+        # Channels with the same pending matches and the same selection share one render.
+        self.cache: RenderCache = {} if cache is None else cache
+
+    @property
+    def max_entries(self) -> int:
+        return int(self.channel.config.max_entries)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.channel.config.max_bytes)
+
+    def fit(self, limit: int | None = None) -> RenderedDigest:
+        """The digest with as many entries as the caps (and `limit`) allow; with none at
+        all (only the count of what was left out) when not even one fits."""
+        entries = min(len(self.items), self.max_entries if limit is None else limit)
+        while True:
+            rendered = self._render(entries)
+            if entries == 0:
+                return rendered
+            size = self.channel.size(rendered)
+            if size <= self.max_bytes:
+                return rendered
+            entries = max(0, min(entries - 1, int(entries * self.max_bytes / size * SHRINK)))
+
+    def smaller(self, refused: RenderedDigest) -> RenderedDigest | None:
+        """A digest about half the size of `refused` (which the channel refused as too big);
+        None when `refused` already showed no entry."""
+        shown = len(refused.items)
+        if shown == 0:
+            return None
+        return self.fit(shown // 2)
+
+    def _render(self, entries: int) -> RenderedDigest:
+        selection = fair_share(self.items, entries)
+        key = (self.variant, tuple(i.delivery_id for i in selection.shown),
+               tuple(i.delivery_id for i in selection.summarised))
+        if key not in self.cache:
+            self.cache[key] = self.render(selection.shown, selection.summarised)
+        return self.cache[key]

@@ -1,0 +1,62 @@
+"""The fair share of a capped digest: every source keeps its matches up to an equal share of
+the cap, and what small sources leave unused goes to the larger ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from alerts.caps import SUMMARY_SOURCES, fair_share, summary_by_source
+from vedette.store import PendingItem
+
+START = dt.datetime(2025, 11, 25, 5, 0, tzinfo=dt.UTC)
+
+
+def items(**per_source: int) -> list[PendingItem]:
+    found = []
+    for source, count in per_source.items():
+        for n in range(count):
+            delivery = len(found) + 1
+            found.append(PendingItem(
+                delivery_id=delivery, match_id=delivery, topic_id="t", topic_name="T",
+                url=f"https://{source}.example/{n}", title=f"{source} {n}", source=source,
+                published=START + dt.timedelta(minutes=n), terms=("t",), fields=("title",),
+                snippet="", snippet_field="title", highlights=(), matched_at=START))
+    return found
+
+
+CASES = {
+    "under the cap: all shown": ({"a": 3, "b": 2}, 10, {"a": 3, "b": 2}),
+    "one real item beside a flood": ({"spam": 20_000, "real": 1}, 50, {"spam": 49, "real": 1}),
+    "equal floods share equally": ({"a": 100, "b": 100, "c": 100}, 10, {"a": 3, "b": 3, "c": 4}),
+    "small sources first, the rest shared": ({"a": 2, "b": 50, "c": 50}, 20,
+                                             {"a": 2, "b": 9, "c": 9}),
+    "more sources than the cap": ({"a": 5, "b": 5, "c": 5}, 2, {"b": 1, "c": 1}),
+    "a cap of none": ({"a": 5}, 0, {}),
+}
+
+
+@pytest.mark.parametrize("sources,limit,expected", CASES.values(), ids=CASES.keys())
+def test_each_source_keeps_a_fair_share(sources: dict[str, int], limit: int,
+                                        expected: dict[str, int]) -> None:
+    pending = items(**sources)
+    selection = fair_share(pending, limit)
+    assert dict(Counter(i.source for i in selection.shown)) == expected
+    assert len(selection.shown) + len(selection.summarised) == len(pending)
+    assert {i.delivery_id for i in selection.shown}.isdisjoint(
+        i.delivery_id for i in selection.summarised)
+
+
+def test_each_source_keeps_its_newest_matches() -> None:
+    selection = fair_share(items(a=10, b=10), 4)
+    assert sorted(i.title for i in selection.shown) == ["a 8", "a 9", "b 8", "b 9"]
+
+
+def test_summary_names_the_largest_sources_and_counts_the_rest() -> None:
+    many = {f"s{n:02d}": n + 1 for n in range(SUMMARY_SOURCES + 5)}
+    summary = summary_by_source(items(**many))
+    assert len(summary) == SUMMARY_SOURCES + 1
+    assert summary[0] == (f"s{SUMMARY_SOURCES + 4:02d}", SUMMARY_SOURCES + 5)
+    assert summary[-1] == ("", 1 + 2 + 3 + 4 + 5)
