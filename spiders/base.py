@@ -187,6 +187,8 @@ class SourceSpider(scrapy.Spider):
             errors=errors,
             last_error=error,
             not_alerted=int(value("vedette/not_alerted", 0)),
+            redecoded=int(value("vedette/redecoded", 0)),
+            extraction_timeouts=int(value("vedette/extraction_timeouts", 0)),
         )
 
 

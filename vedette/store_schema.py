@@ -125,6 +125,11 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL                       -- the last check, ISO 8601, UTC
     );
     """,
+    # version 6: documents decoded by charset detection, pages whose extraction timed out
+    """
+    ALTER TABLE runs ADD COLUMN redecoded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN extraction_timeouts INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
