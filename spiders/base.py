@@ -188,6 +188,8 @@ class SourceSpider(scrapy.Spider):
             last_error=error,
             not_alerted=int(value("vedette/not_alerted", 0)),
             capped=int(value("vedette/capped", 0)),
+            redecoded=int(value("vedette/redecoded", 0)),
+            extraction_timeouts=int(value("vedette/extraction_timeouts", 0)),
         )
         capped = int(value("vedette/capped", 0))
         if capped:

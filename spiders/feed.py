@@ -14,7 +14,9 @@ from twisted.python.failure import Failure
 from spiders.base import SourceSpider
 from spiders.feeds import FeedEntry, FeedError, parse_feed
 from spiders.items import ArticleItem
+from vedette.charsets import utf8_feed
 from vedette.errors import StateError
+from vedette.page import PageResult
 from vedette.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -46,14 +48,22 @@ class FeedSpider(SourceSpider):
         if response.status == 304:
             log.info("%s: feed not modified", self.source.name)
             return
+        stats = self.crawler.stats
+        assert stats is not None
+        body = response.body
+        repaired = utf8_feed(body, _header(response, b"Content-Type"))
+        if repaired is not None:
+            # Declared UTF-8 but not: read as the charset detected, and counted.
+            stats.inc_value("vedette/redecoded")
+            log.info("%s: feed is not the UTF-8 it declares; decoded by charset detection",
+                     self.source.name)
+            body = repaired
         try:
-            entries = parse_feed(response.body, _headers(response))
+            entries = parse_feed(body, _headers(response))
         except FeedError as exc:
             self.fail(f"{response.url}: {exc}")
             return
         self.validators = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
-        stats = self.crawler.stats
-        assert stats is not None
         by_url: dict[str, FeedEntry] = {}
         for entry in entries:
             try:
@@ -93,10 +103,22 @@ class FeedSpider(SourceSpider):
             return self._fallback(url, entry, f"not HTML ({content_type.decode(errors='replace')})")
         need_metadata = not entry.title or entry.published is None
         try:
-            extracted = await self.context.cpu.extract(response.text, response.url, need_metadata)
+            # The bytes, not response.text: decoding happens in the worker, where a page
+            # declared UTF-8 that is not can go to charset detection off the reactor.
+            page = await self.context.cpu.extract(response.body, content_type.decode("latin-1"),
+                                                  response.url, need_metadata)
         except Exception as exc:  # a worker crash must cost one page, not the crawl
             log.warning("%s: extraction failed for %s: %s", self.source.name, response.url, exc)
-            extracted = None
+            page = PageResult(None)
+        if page.redecoded:
+            stats.inc_value("vedette/redecoded")
+            log.info("%s: %s is not the UTF-8 it declares; decoded by charset detection",
+                     self.source.name, response.url)
+        if page.timed_out:
+            stats.inc_value("vedette/extraction_timeouts")
+            return self._fallback(url, entry, "extraction took longer than "
+                                  f"{self.context.cpu.extraction_timeout:g}s")
+        extracted = page.extracted
         if extracted is None:
             return self._fallback(url, entry, "no main text")
         return ArticleItem(

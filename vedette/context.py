@@ -41,7 +41,8 @@ class CrawlContext:
         return cls(
             config=config,
             store=store or Store(config.settings.state),
-            cpu=CpuPool(config.settings.extraction_workers, config.topics, config.settings.state),
+            cpu=CpuPool(config.settings.extraction_workers, config.topics, config.settings.state,
+                        config.settings.extraction_timeout.total_seconds()),
             digests_by_topic={k: tuple(v) for k, v in digests.items()},
         )
 

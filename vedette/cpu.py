@@ -9,12 +9,17 @@ Every matcher, in a worker or not, shares the matching cache beside the state fi
 (`vedette.matching.cachefile`): a fresh process reads the compiled topics from it instead
 of compiling them, and the keys of costly words instead of working them out again.
 Workers save what they learnt when they exit (and every minute while they run).
+
+Extraction has a deadline (`settings.extraction_timeout`), kept where the work runs
+(`vedette.deadline`); a worker that still hasn't answered well after it (stuck in one long
+C call, where no signal lands) is killed with its pool, which is replaced.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -26,13 +31,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from vedette.config import Topic
-from vedette.extract import Extracted, extract_article
 from vedette.matching import ArticleText, Matcher, TopicMatch
 from vedette.matching.cachefile import cache_path, vet
+from vedette.page import PageResult, read_page
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _matcher: Matcher | None = None
+# How long past its own deadline an extraction may take before its worker is given up
+# on: twice the deadline, plus time for the page to travel and the worker to unwind.
+BACKSTOP_GRACE = 2.0
+
+
+class Stuck(Exception):
+    """A job outlived its backstop: its worker was killed (or its thread given up on)."""
 
 
 def _start_worker(topics: Sequence[Topic], cache: Path | None) -> None:
@@ -55,7 +67,8 @@ class CpuPool:
     `state`: the state file, beside which the matchers keep their cache (none without
     it, as for a matcher of a single topic)."""
 
-    def __init__(self, workers: int, topics: Sequence[Topic], state: Path | None = None) -> None:
+    def __init__(self, workers: int, topics: Sequence[Topic], state: Path | None = None,
+                 extraction_timeout: float = 5.0) -> None:
         count = workers or (os.cpu_count() or 1)
         self.processes = count > 1
         # Absolute: workers must find the same file whatever directory they run in.
@@ -64,6 +77,10 @@ class CpuPool:
         self._executor: Executor | None = None
         self._count = count
         self._topics = list(topics)
+        self.extraction_timeout = extraction_timeout
+        # One page per worker at a time: the backstop's clock then starts when the page can
+        # start, not while it waits behind others in the executor's queue.
+        self._slots = asyncio.Semaphore(count)
         _live.append(self)
 
     def _pool(self) -> Executor:
@@ -79,25 +96,60 @@ class CpuPool:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vedette-cpu")
         return self._executor
 
-    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+    async def run(self, function: Callable[..., T], *args: Any, limit: float | None = None) -> T:
+        """`function(*args)` in the pool (a picklable module-level function). With `limit`:
+        when no answer has come after that many seconds, the job's worker is killed with
+        its pool (in-process: its thread is given up on) and Stuck is raised."""
         loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool(), function, *args)
-        except BrokenProcessPool:
-            # A worker died (out of memory, a crash in a C extension): a broken pool never
-            # recovers, so start a new one and give this job one more chance.
-            log.error("an extraction worker died; restarting the worker pool")
-            self.close()
-            return await loop.run_in_executor(self._pool(), function, *args)
+        for attempt in (1, 2):
+            executor = self._pool()
+            try:
+                future = loop.run_in_executor(executor, function, *args)
+                done, _ = await asyncio.wait({future}, timeout=limit)
+                if not done:
+                    future.cancel()
+                    self._discard(executor, kill=True)
+                    raise Stuck(f"no answer after {limit:g}s")
+                return future.result()
+            except BrokenProcessPool:
+                # A worker died (out of memory, a crash in a C extension, killed by the
+                # backstop for another job): a broken pool never recovers, so start a new
+                # one and give this job one more chance.
+                self._discard(executor)
+                if attempt == 2:
+                    raise
+                log.error("an extraction worker died; restarting the worker pool")
+        raise AssertionError("unreachable")
 
-    async def extract(self, html: str, url: str, with_metadata: bool) -> Extracted | None:
-        return await self._run(extract_article, html, url, with_metadata)
+    def _discard(self, executor: Executor, kill: bool = False) -> None:
+        """Stop using `executor` (only it: a job retried meanwhile may have a new one)."""
+        if self._executor is executor:
+            self._executor = None
+        if kill and isinstance(executor, ProcessPoolExecutor):
+            _kill_workers(executor)
+        # Queued jobs are not cancelled: a killed pool fails them as broken, and they are
+        # retried on the new one.
+        executor.shutdown(wait=False)
+
+    async def extract(self, body: bytes, content_type: str, url: str,
+                      with_metadata: bool) -> PageResult:
+        """The page decoded and its main text extracted, within the extraction deadline."""
+        timeout = self.extraction_timeout
+        async with self._slots:
+            try:
+                return await self.run(read_page, body, content_type, url, with_metadata,
+                                       timeout, limit=2 * timeout + BACKSTOP_GRACE)
+            except Stuck as exc:
+                log.error("extraction of %s did not stop at its deadline (%s); %s", url, exc,
+                          "its worker was killed and the pool replaced" if self.processes else
+                          "its thread is left to finish and a new one takes the next page")
+                return PageResult(None, timed_out=True)
 
     async def match(self, article: ArticleText) -> list[TopicMatch]:
         if self._local is not None:
             # In-process matching costs less than a thread hop for one article.
             return self._local.match(article)
-        return await self._run(_match, article)
+        return await self.run(_match, article)
 
     def close(self) -> None:
         if self._local is not None:
@@ -105,6 +157,18 @@ class CpuPool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _kill_workers(executor: ProcessPoolExecutor) -> None:
+    kill = getattr(executor, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    # Before 3.14 the executor offers no way to stop a running job: its own table of
+    # worker processes is the only handle on them.
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
 
 
 _live: list[CpuPool] = []

@@ -39,6 +39,8 @@ class RunRecord:
     last_error: str | None
     not_alerted: int = 0       # stored as seen: older than max_age or the first-crawl window
     capped: int = 0            # matching articles past settings.max_matches_per_crawl: no alert
+    redecoded: int = 0         # pages and feeds declared UTF-8 that were not: charset detection
+    extraction_timeouts: int = 0   # pages past settings.extraction_timeout (feed text used)
 
 
 class RunsMixin:
@@ -61,13 +63,15 @@ class RunsMixin:
     @guarded
     def finish_run(self, run_id: int, *, status: str, items: int, new_articles: int,
                    matches: int, fallbacks: int, errors: int, last_error: str | None,
-                   not_alerted: int = 0, capped: int = 0) -> None:
+                   not_alerted: int = 0, capped: int = 0, redecoded: int = 0,
+                   extraction_timeouts: int = 0) -> None:
         with self._transaction() as db:
             db.execute(
                 "UPDATE runs SET finished_at=?, status=?, items=?, new_articles=?, matches=?,"
-                " fallbacks=?, errors=?, last_error=?, not_alerted=?, capped=? WHERE id=?",
+                " fallbacks=?, errors=?, last_error=?, not_alerted=?, capped=?, redecoded=?,"
+                " extraction_timeouts=? WHERE id=?",
                 (_iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
-                 last_error, not_alerted, capped, run_id))
+                 last_error, not_alerted, capped, redecoded, extraction_timeouts, run_id))
 
     @guarded
     def has_completed_run(self, source: str) -> bool:
@@ -87,7 +91,8 @@ class RunsMixin:
             finished_at=_from_iso(row["finished_at"]), status=row["status"], items=row["items"],
             new_articles=row["new_articles"], matches=row["matches"],
             fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"],
-            not_alerted=row["not_alerted"], capped=row["capped"])
+            not_alerted=row["not_alerted"], capped=row["capped"], redecoded=row["redecoded"],
+            extraction_timeouts=row["extraction_timeouts"])
 
     @guarded
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:

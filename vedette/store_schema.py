@@ -132,6 +132,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE attempts ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE runs ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
     """,
+    # version 7: documents decoded by charset detection, pages whose extraction timed out
+    """
+    ALTER TABLE runs ADD COLUMN redecoded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN extraction_timeouts INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

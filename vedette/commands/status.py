@@ -118,7 +118,9 @@ def _source(found: Status, config: Config, name: str, health: SourceHealth | Non
         "last_run": None if run is None else {
             "started_at": found.when(run.started_at), "finished_at": found.when(run.finished_at),
             "outcome": run.status, "items": run.items, "new": run.new_articles,
-            "matches": run.matches, "capped": run.capped, "error": run.last_error},
+            "matches": run.matches, "capped": run.capped, "fallbacks": run.fallbacks,
+            "redecoded": run.redecoded, "extraction_timeouts": run.extraction_timeouts,
+            "error": run.last_error},
         "schedule": str(source.effective_schedule),
         "next_run": found.when(next_run(source.effective_schedule, last, now, found.zone)),
     }

@@ -108,7 +108,11 @@ def _summarise(report: Report, out: Output) -> int:
                      f"{run.matches} matches"
                      + (f", {run.fallbacks} from feed text" if run.fallbacks else "")
                      + (f", {run.not_alerted} older items stored as seen"
-                        if run.not_alerted else ""))
+                        if run.not_alerted else "")
+                     + (f", {run.redecoded} re-decoded (not the UTF-8 they declared)"
+                        if run.redecoded else "")
+                     + (f", {run.extraction_timeouts} pages past the extraction time limit"
+                        if run.extraction_timeouts else ""))
             if run.capped:
                 out.warning(f"source {c.source}: {run.capped:,} more matching articles than "
                             "settings.max_matches_per_crawl allows in one crawl were stored "

@@ -51,6 +51,11 @@ RequestTimeout = Annotated[
     above_zero("Scrapy reads 0 as no timeout, so a slow server could hold a crawl forever"),
     at_most(timedelta(minutes=10), "a source slower than that is down"),
 ]
+ExtractionTimeout = Annotated[
+    Duration,
+    above_zero("0 would give every page's extraction up at once; it does not mean no limit"),
+    at_most(timedelta(minutes=5), "a page that needs longer is pathological; its feed text is used"),
+]
 SendTimeout = Annotated[
     Duration,
     above_zero("0 would fail every send at once; it does not turn the deadline off"),
@@ -118,6 +123,10 @@ class Settings(Model):
     """Honour each site's robots.txt."""
     extraction_workers: int = Field(0, ge=0, le=64)
     """Processes extracting article text in parallel; 0 = one per CPU core, 1 = in-process."""
+    extraction_timeout: ExtractionTimeout = timedelta(seconds=5)
+    """Longest time for extracting one page's main text (a few tens of milliseconds is
+    usual); a page that takes longer is skipped, counted and matched on its feed title and
+    summary (above 0, at most 5m; fractions of a second such as 0.5s are allowed)."""
     keep_text: Annotated[Duration, above_zero(
         "0 would drop every article's text right after its crawl; it does not mean forever")] = \
         timedelta(days=30)
