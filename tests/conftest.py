@@ -147,3 +147,13 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS} (optional test data)")
     return CORPUS
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Any]]:
+    """Daemons a test starts (tests/daemon_support.py's DaemonProcess): killed at its end
+    whatever happened, so a failed test leaves no process behind."""
+    started: list[Any] = []
+    yield started
+    for daemon in started:
+        daemon.kill()

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
-
-import pytest
 
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
@@ -46,13 +43,6 @@ def mail(smtp: SmtpServer) -> dict[str, object]:
     return {"type": "email", "host": "127.0.0.1", "port": smtp.port, "security": "none",
             "from": "v@example.org", "to": ["a@example.org"], "retries": 0, "timeout": "5s"}
 
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill()
 
 
 def immediate_setup(ws: Workspace, site: LocalSite, smtp: SmtpServer, **settings: object) -> None:

@@ -4,9 +4,6 @@ refuses the reload in one log line per problem and goes on with the config it ha
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-
-import pytest
 
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
@@ -18,13 +15,6 @@ DAEMON_MEMORY = 3 * 1024**3
 """The daemon's address space: ample for its work (Scrapy, threads), while expanding the
 bomb would need far more, so a regression fails the test instead of filling the machine."""
 
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill()
 
 
 def refusals(daemon: DaemonProcess) -> list[str]:

@@ -6,11 +6,8 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
@@ -46,13 +43,6 @@ def damage(state: Path) -> None:
         handle.seek((root - 1) * size)
         handle.write(b"\xff" * size)
 
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill()
 
 
 def test_backup_while_the_daemon_runs_then_restore_as_documented(

@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from contextlib import closing
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -19,23 +18,11 @@ import pytest
 
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
-from tests.support.pages import Story, article_page, recent, rss_feed
+from tests.support.pages import article_page
 from tests.support.site import LocalSite, Route
+from tests.test_daemon import publish, story
 
 TOPICS = [{"name": "Joint production", "any": ["joint production"]}]
-
-
-def story(slug: str) -> Story:
-    return Story(slug=slug, title=f"Joint production story {slug}",
-                 paragraphs=[f"Story {slug}: the allies agreed on joint production of shells."],
-                 published=recent(0.5))
-
-
-def publish(site: LocalSite, slugs: list[str]) -> None:
-    for slug in slugs:
-        site.add(f"/news/{slug}", article_page(story(slug)))
-    site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{s}"), story(s)) for s in slugs]),
-             content_type="application/rss+xml")
 
 
 def count(state: Path, sql: str) -> int:
@@ -60,13 +47,6 @@ def copy_over(state: Path) -> None:
 def delete(state: Path) -> None:
     state.unlink()
 
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill()
 
 
 @pytest.mark.parametrize(("change", "says"), [(delete, "was deleted"),
