@@ -21,7 +21,7 @@ import pytest
 from tests.fuzz.harness import ROOT, regressions
 
 TARGETS = ("feed", "config", "query")
-SECONDS = 12
+SECONDS = 10
 """Fuzzing time per target in the suite (start-up and the seeds come on top)."""
 SLOWEST_REPLAY = 10.0
 """Seconds one saved input may take to replay (the fuzzer's -timeout is 20)."""

@@ -11,7 +11,10 @@ emptied before each input; `${VAR}` reads a fixed environment, never the real on
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -37,11 +40,30 @@ _folder: Path | None = None
 
 
 def folder() -> Path:
-    """The one folder every input's files are written to (made on first use)."""
+    """The one folder every input's files are written to, `vedette-fuzz-config-PID` in the
+    temporary directory. libFuzzer ends the process with exit(), which runs no cleanup, so
+    the folders of processes that are gone are removed here (a -fork run starts many)."""
     global _folder
     if _folder is None:
-        _folder = Path(tempfile.mkdtemp(prefix="vedette-fuzz-config-"))
+        base = Path(tempfile.gettempdir())
+        for old in base.glob("vedette-fuzz-config-*"):
+            pid = old.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        _folder = base / f"vedette-fuzz-config-{os.getpid()}"
+        _folder.mkdir(exist_ok=True)
+        atexit.register(shutil.rmtree, _folder, True)  # when Python exits normally (a replay)
     return _folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def split(data: bytes) -> dict[str, bytes]:

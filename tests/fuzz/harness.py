@@ -72,9 +72,9 @@ def fuzz(target: str, check: Callable[[bytes], None], seeds: Callable[[], Iterab
          max_len: int, words: Iterable[bytes] = ()) -> None:
     """Run `check` under atheris with libFuzzer's command line (`-max_total_time=600`,
     corpus folders …); never returns. The seeds and the saved regressions are written to a
-    folder of their own, read after any corpus folder given (the first one given keeps
-    what the fuzzer finds). `words` (keys, operators, tags) become libFuzzer's dictionary:
-    mutations insert them whole."""
+    folder of their own (FIRST_CORPUS.seeds), read after any corpus folder given (the
+    first one given keeps what the fuzzer finds). `words` (keys, operators, tags) become
+    libFuzzer's dictionary: mutations insert them whole."""
     import atheris
 
     # libFuzzer runs argv[0] through the shell for -minimize_crash and -fork: make it this
@@ -90,9 +90,12 @@ def fuzz(target: str, check: Callable[[bytes], None], seeds: Callable[[], Iterab
         # which its parent gives its inputs: no seeds of its own.
         atheris.Setup(args, check)
         atheris.Fuzz()
-    # One folder per target, emptied and written again at each start: libFuzzer ends the
-    # process with exit(), so a temporary folder would never be cleaned up.
-    seed_dir = Path(tempfile.gettempdir()) / f"vedette-fuzz-seeds-{target}"
+    # Emptied and written again at each start, beside the corpus folder when one is given
+    # (so runs with their own folders never share it), else in the temporary directory:
+    # libFuzzer ends the process with exit(), so a temporary folder would never be removed.
+    folders = [Path(arg).resolve() for arg in sys.argv[1:] if not arg.startswith("-")]
+    seed_dir = (folders[0].with_name(folders[0].name + ".seeds") if folders
+                else Path(tempfile.gettempdir()) / f"vedette-fuzz-seeds-{target}")
     shutil.rmtree(seed_dir, ignore_errors=True)
     seed_dir.mkdir(parents=True)
     count = 0
