@@ -372,6 +372,11 @@ def test_word_offsets_agree_with_the_word_regex_on_random_texts(
     (None, "Дрони", ("en", "uk", "ru")),  # too short to tell
     (None, "Vilniuje pasirašyta sutartis dėl dronų gamybos.", ("en", "lt", "uk", "ru")),
     (None, "Umowa o produkcji dronów dalekiego zasięgu.", ("en", "pl", "uk", "ru")),
+    # A label naming neither Cyrillic language leaves the Cyrillic words to their letters.
+    ("en", "Силы обороны сбили беспилотники, сообщил штаб.", ("en", "ru")),
+    ("en", "Сили оборони збили дрони над Києвом.", ("en", "uk")),
+    ("lt", "Мы этого не допустим: «Україна вистоїть».", ("en", "lt", "uk", "ru")),
+    ("en", "Дрони", ("en", "uk", "ru")),
 ])
 def test_article_languages_come_from_the_page_or_the_letters(
         language: str | None, text: str, expected: tuple[str, ...]) -> None:

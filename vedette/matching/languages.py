@@ -47,8 +47,9 @@ def article_languages(
     English stemming always runs on Latin words: English names and terms turn up in every
     language's defense news. Lithuanian/Polish are added when the article says so (or,
     without a language, when their letters appear). Cyrillic words are Ukrainian or Russian:
-    a known language picks one; without one, letters only one of them writes pick it, and
-    otherwise both run, as neither can be ruled out. `forced` languages (a topic's
+    an article labelled with one of them picks it; otherwise (no label, or another
+    language's) letters only one of them writes pick it, and otherwise both run, as neither
+    can be ruled out. `forced` languages (a topic's
     `languages:`) always run.
     """
     code = (language or "").strip().lower()[:2] or None
@@ -58,17 +59,18 @@ def article_languages(
         langs.append("lt")
     if code == "pl" or (code is None and any(map(_POLISH.search, texts))):
         langs.append("pl")
-    if code is None:
+    if code in ("uk", "ru"):
+        langs.append(code)
+    else:
+        # A label that names neither (English, Lithuanian, none) says nothing about the
+        # Cyrillic words: Russian pages behind a site-wide lang="en" are common. Their
+        # letters decide as for an unlabelled page; reading a Russian text as Ukrainian
+        # too only made pymorphy3 guess a lemma for nearly every word (80 µs each).
         ukrainian = any(map(_UKRAINIAN.search, texts))
         russian = any(map(_RUSSIAN.search, texts))
         if ukrainian or not russian:
             langs.append("uk")
         if russian or not ukrainian:
-            langs.append("ru")
-    else:
-        if code != "ru":
-            langs.append("uk")
-        if code != "uk":
             langs.append("ru")
     langs.extend(lang for lang in forced if lang not in langs)
     return tuple(lang for lang in LANGUAGES if lang in langs)
