@@ -126,3 +126,30 @@ def test_state_backup_has_help(workspace: Workspace) -> None:
     for command in (("state", "--help"), ("state", "backup", "--help")):
         result = workspace.run(*command)
         assert result.returncode == 0 and "usage: vedette" in result.stdout, result.stderr
+
+
+def test_backup_never_replaces_a_live_state_or_a_file_that_is_not_a_backup(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer, tmp_path: Path) -> None:
+    setup(workspace, site, smtp)
+    assert workspace.run("crawl").returncode == 0
+    # Another installation's state, in use (WAL mode, its lock beside it), an empty file,
+    # and another program's empty SQLite database: none of them is an old backup.
+    live = tmp_path / "other" / "vedette.db"
+    live.parent.mkdir()
+    shutil.copy(workspace.state, live)
+    with closing(sqlite3.connect(live)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    foreign = tmp_path / "foreign.db"
+    with closing(sqlite3.connect(foreign)) as db:
+        db.execute("CREATE TABLE t (x)")
+    kept = {path: path.read_bytes() for path in (live, empty, foreign)}
+
+    results = {path: workspace.run("state", "backup", str(path)) for path in kept}
+
+    for path, result in results.items():
+        assert result.returncode == 2, (path, result.stdout)
+        assert result.stderr == (f"error: {path}: exists and is not a Vedette state backup: "
+                                 "name another file\n")
+        assert path.read_bytes() == kept[path]

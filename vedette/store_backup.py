@@ -19,7 +19,7 @@ from pathlib import Path
 
 from vedette.errors import StateError, StateWriteError
 from vedette.store_guard import DAMAGED, fault_of, path_problem
-from vedette.store_schema import check_ours
+from vedette.store_schema import APPLICATION_ID, check_ours
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,31 @@ def _refuse_target(state: Path, target: Path) -> None:
     if target.is_dir():
         raise StateError(f"{target}: is a folder: name the backup file, or give no name "
                          "for one beside the state")
-    if target.exists():
-        try:
-            with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as old:
-                check_ours(old, target)
-        except (sqlite3.Error, StateError):
-            raise StateError(f"{target}: exists and is not a Vedette state backup: name "
-                             "another file") from None
+    if target.exists() and not _is_backup(target):
+        raise StateError(f"{target}: exists and is not a Vedette state backup: name "
+                         "another file")
+
+
+def _is_backup(path: Path) -> bool:
+    """Whether `path` is a backup this command wrote, which it may replace.
+
+    A backup is a Vedette database (its application id) in rollback-journal mode, with no
+    -wal or lock beside it. A state file in use is in WAL mode (Vedette sets it on every
+    open) and has its lock file: another installation's live state, or a state restored
+    and started since, is never taken for an old backup. An empty file or another
+    program's database is not one either."""
+    if any(path.with_name(path.name + end).exists() for end in ("-wal", ".lock")):
+        return False
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return False
+    # SQLite's header: the magic string; bytes 18-19 are 2 in WAL mode, 1 in rollback mode;
+    # the application id is the big-endian integer at offset 68.
+    return (len(header) == 100 and header.startswith(b"SQLite format 3\x00")
+            and header[18] == header[19] == 1
+            and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
 
 
 def _write_fault(target: Path, exc: OSError | sqlite3.Error) -> StateError:
