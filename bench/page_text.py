@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from w3lib.encoding import html_to_unicode
 
 from vedette.charsets import decode_page
-from vedette.deadline import deadline
+from vedette.deadline import DeadlineExceeded, deadline
 from vedette.demo.pages import Story, article_page
 from vedette.extract import extract_article
 
@@ -90,7 +90,7 @@ def main() -> None:
     try:
         with deadline(0.5):
             extract_article(page, "http://x/slow")
-    except Exception as exc:
+    except DeadlineExceeded as exc:
         print(f"with a 0.5 s deadline: {type(exc).__name__} after "
               f"{time.perf_counter() - start:.2f} s")
 

@@ -1,12 +1,17 @@
 """Hostile text (RELIABILITY items 42, 43): a page or feed declared UTF-8 that is not is
 decoded by charset detection and counted; a page whose extraction runs too long is given
-up at the deadline, counted, and its story matched on the feed's text."""
+up at the deadline, counted, and its story matched on the feed's text, without costing
+the other jobs of the pool theirs."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -14,8 +19,9 @@ import pytest
 from tests.conftest import Workspace
 from tests.support.pages import Story, article_page, recent, rss_feed
 from tests.support.site import LocalSite
-from tests.support.stuck import blocked_in_c, waiting_for
+from tests.support.stuck import blocked_in_c, crashing, sleeping, waiting_for
 from vedette.cpu import CpuPool, Stuck
+from vedette.deadline import REFIRE, DeadlineExceeded, deadline
 from vedette.page import PageResult
 
 UA_TOPIC = [{"name": "Спільне виробництво", "any": ["спільне виробництво дронів"]}]
@@ -187,6 +193,83 @@ def test_pathological_page_is_given_up_at_the_deadline_and_matched_on_feed_text(
     assert workspace.query("SELECT count(*) FROM matches") == [(4,)]
 
 
+def fallback_trap_page() -> str:
+    """A short story in <article>, which trafilatura's own extractor reads in milliseconds,
+    too short for it to trust, then 150 nested blocks of links outside it: the fallback
+    extractors it then compares with spend seconds there (readability ≈ 2 s here, from
+    ≈ 0.35 s on), inside trafilatura's `except Exception`. A deadline of 1 s lands in them."""
+    links = "".join(f'<a href="/l/{j}">link {j}</a> {WORDS}' for j in range(50))
+    story = "The allies agreed on joint production of drones. " * 10
+    return ("<html lang='en'><body><article><h1>Joint production deal</h1>"
+            f"<p>{story}</p></article>"
+            + "".join(f"<div class='c{i}'><p>{WORDS}{links}</p>" for i in range(150))
+            + "</div>" * 150 + "</body></html>")
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "worker-processes"])
+def test_deadline_landing_in_trafilaturas_fallback_extractors_still_stops_the_page(
+        workspace: Workspace, site: LocalSite, workers: int) -> None:
+    # Found in review: the deadline was an Exception, logged by trafilatura as
+    # "readability_lxml failed: " and the page extracted to the end (or to the backstop).
+    slow = Story(slug="slow", title="Joint production deal", paragraphs=["-"],
+                 published=recent(1), summary="They agreed on joint production of shells.")
+    normal = Story(slug="n", title="Briefing", published=recent(1), summary="",
+                   paragraphs=["The allies agreed on joint production of drones."])
+    site.add("/news/slow", fallback_trap_page())
+    site.add("/news/n", article_page(normal))
+    site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{s.slug}"), s)
+                                               for s in [slow, normal]]),
+             content_type="application/rss+xml")
+    setup(workspace, site, EN_TOPIC, extraction_workers=workers, extraction_timeout="1s")
+
+    result = workspace.run("crawl")
+
+    assert result.returncode == 0, result.stderr
+    assert workspace.query("SELECT extraction_timeouts, fallbacks FROM runs") == [(1, 1)]
+    assert dict(workspace.query("SELECT title, text_source FROM articles")) == {
+        "Joint production deal": "feed", "Briefing": "page"}
+    assert workspace.query("SELECT count(*) FROM matches") == [(2,)]
+    assert "failed" not in result.stderr            # trafilatura's note of a swallowed one
+    assert "did not stop at its deadline" not in result.stderr   # no backstop, no kill
+
+
+def test_deadline_in_the_fallback_extractors_costs_no_worker(tmp_path: Path) -> None:
+    ordinary = article_page(Story(slug="a", title="t", paragraphs=[
+        "The allies agreed on joint production of drones. " * 20])).encode()
+
+    async def scenario() -> tuple[PageResult, float, PageResult, bool]:
+        pool = CpuPool(2, [], extraction_timeout=1.0)
+        try:
+            await pool.extract(ordinary, "text/html", "http://x/a", False)   # pool started
+            before = pool._pool()
+            start = time.monotonic()
+            slow = await pool.extract(fallback_trap_page().encode(), "text/html",
+                                      "http://x/slow", False)
+            took = time.monotonic() - start
+            after = await pool.extract(ordinary, "text/html", "http://x/b", False)
+            return slow, took, after, pool._pool() is before
+        finally:
+            pool.close()
+
+    slow, took, after, same_pool = asyncio.run(scenario())
+
+    assert slow.timed_out and slow.extracted is None
+    assert took < 2.0, f"stopped after {took:.1f}s, not at its 1s deadline"
+    assert same_pool, "the pool was killed and replaced"
+    assert after.extracted is not None
+
+
+def test_deadline_swallowed_anyway_is_raised_again_until_the_block_is_left() -> None:
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceeded), deadline(0.2):
+        with contextlib.suppress(BaseException):  # as a careless library might
+            time.sleep(5)
+        time.sleep(5)
+    assert time.monotonic() - start < 0.2 + 2 * REFIRE + 0.5
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "the timer outlived the block"
+    time.sleep(2 * REFIRE)  # and no late signal raises here
+
+
 def test_extraction_timeout_that_would_disable_the_limit_is_refused(
         workspace: Workspace, site: LocalSite) -> None:
     for value, why in [("0s", "must be above 0"), ("10m", "too long")]:
@@ -215,6 +298,51 @@ def test_worker_that_ignores_its_deadline_is_killed_and_the_pool_replaced(tmp_pa
     assert after.extracted is not None and "joint production" in after.extracted.text
     pid = int(pid_file.read_text())
     assert not _alive(pid), "the stuck worker was left running"
+
+
+def test_job_in_the_way_of_two_backstop_kills_still_completes(tmp_path: Path) -> None:
+    # Found in review: each pool break cost a job its one retry, so a job (a match, another
+    # page) running through two kills for two stuck pages failed with BrokenProcessPool.
+    first, second = tmp_path / "first.pid", tmp_path / "second.pid"
+
+    async def stuck_after(delay: float, pid_file: Path) -> str:
+        await asyncio.sleep(delay)
+        try:
+            await pool.run(blocked_in_c, str(pid_file), limit=1.0)
+        except Stuck:
+            return "stuck"
+        return "answered"
+
+    async def scenario() -> list[str]:
+        try:
+            # killed at 1 s (the first stuck job), tried again, killed at 2.5 s (the second)
+            return await asyncio.gather(pool.run(sleeping, 3.0), stuck_after(0, first),
+                                        stuck_after(1.5, second))
+        finally:
+            pool.close()
+
+    pool = CpuPool(3, [], extraction_timeout=0.5)
+    assert asyncio.run(scenario()) == ["slept", "stuck", "stuck"]
+    for pid_file in (first, second):
+        pids = pid_file.read_text().split()
+        assert len(pids) == 1, "a stuck job was tried again"
+        assert not _alive(int(pids[0])), "a stuck worker was left running"
+
+
+def test_job_that_kills_its_worker_every_time_fails_after_one_more_try(tmp_path: Path) -> None:
+    pid_file = tmp_path / "crash.pid"
+
+    async def scenario() -> str:
+        pool = CpuPool(2, [], extraction_timeout=0.5)
+        try:
+            with pytest.raises(BrokenProcessPool):
+                await pool.run(crashing, str(pid_file))
+            return await pool.run(sleeping, 0.0)
+        finally:
+            pool.close()
+
+    assert asyncio.run(scenario()) == "slept"
+    assert len(pid_file.read_text().split()) == 2
 
 
 def test_extraction_thread_that_ignores_its_deadline_is_replaced() -> None:

@@ -12,7 +12,8 @@ Workers save what they learnt when they exit (and every minute while they run).
 
 Extraction has a deadline (`settings.extraction_timeout`), kept where the work runs
 (`vedette.deadline`); a worker that still hasn't answered well after it (stuck in one long
-C call, where no signal lands) is killed with its pool, which is replaced.
+C call, where no signal lands) is killed with its pool, which is replaced; the other jobs
+that kill broke are tried again on the new pool.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -81,6 +83,8 @@ class CpuPool:
         # One page per worker at a time: the backstop's clock then starts when the page can
         # start, not while it waits behind others in the executor's queue.
         self._slots = asyncio.Semaphore(count)
+        # Pools the backstop killed (weak: a pool is forgotten once no job holds it).
+        self._killed: weakref.WeakSet[Executor] = weakref.WeakSet()
         _live.append(self)
 
     def _pool(self) -> Executor:
@@ -99,12 +103,25 @@ class CpuPool:
     async def run(self, function: Callable[..., T], *args: Any, limit: float | None = None) -> T:
         """`function(*args)` in the pool (a picklable module-level function). With `limit`:
         when no answer has come after that many seconds, the job's worker is killed with
-        its pool (in-process: its thread is given up on) and Stuck is raised."""
+        its pool (in-process: its thread is given up on) and Stuck is raised; that job is
+        not tried again.
+
+        A job whose pool broke under it is tried again on a new pool: for free when the
+        backstop killed the pool for another job (this one was only in the way), once when
+        a worker died on its own (it may have been this job that killed it: a job that
+        crashes its worker every time then fails instead of looping)."""
         loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
+        crashes = 0
+        while True:
             executor = self._pool()
             try:
                 future = loop.run_in_executor(executor, function, *args)
+            except BrokenProcessPool:
+                # Broken before this job reached it (the failures of its running jobs not
+                # yet delivered): nothing of this job ran, so nothing is counted.
+                self._discard(executor)
+                continue
+            try:
                 done, _ = await asyncio.wait({future}, timeout=limit)
                 if not done:
                     future.cancel()
@@ -112,20 +129,28 @@ class CpuPool:
                     raise Stuck(f"no answer after {limit:g}s")
                 return future.result()
             except BrokenProcessPool:
-                # A worker died (out of memory, a crash in a C extension, killed by the
-                # backstop for another job): a broken pool never recovers, so start a new
-                # one and give this job one more chance.
                 self._discard(executor)
-                if attempt == 2:
+                if executor in self._killed:
+                    # Collateral of the backstop: another job was stuck. Counting this
+                    # against the job let a second stuck page, killing the pool again while
+                    # it was on its one retry, fail it for good (a lost match).
+                    log.info("a job is tried again on a new pool after its pool was killed "
+                             "for another job")
+                    continue
+                # A worker died (out of memory, a crash in a C extension): a broken pool
+                # never recovers, so start a new one and give this job one more chance.
+                crashes += 1
+                if crashes > 1:
                     raise
                 log.error("an extraction worker died; restarting the worker pool")
-        raise AssertionError("unreachable")
 
     def _discard(self, executor: Executor, kill: bool = False) -> None:
         """Stop using `executor` (only it: a job retried meanwhile may have a new one)."""
         if self._executor is executor:
             self._executor = None
         if kill and isinstance(executor, ProcessPoolExecutor):
+            # Marked before the kill, so every job it breaks knows it was not theirs.
+            self._killed.add(executor)
             _kill_workers(executor)
         # Queued jobs are not cancelled: a killed pool fails them as broken, and they are
         # retried on the new one.

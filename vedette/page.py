@@ -27,5 +27,8 @@ def read_page(body: bytes, content_type: str, url: str, with_metadata: bool,
             decoded = decode_page(body, content_type)
             redecoded = decoded.redecoded
             return PageResult(extract_article(decoded.text, url, with_metadata), redecoded)
-    except DeadlineExceeded:
+    except DeadlineExceeded:  # by name: a BaseException, which nothing else here catches
+        # Answered as a result, not raised: this is the function the worker runs, and a
+        # BaseException would cross into the reactor as one (Scrapy's Twisted code only
+        # expects Exceptions there).
         return PageResult(None, redecoded, timed_out=True)
