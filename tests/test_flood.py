@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import SmtpServer, Workspace
-from tests.support.pages import Story, recent, rss_feed
-from tests.support.site import LocalSite
+from tests.support.pages import Story, article_page, recent, rss_feed
+from tests.support.site import LocalSite, Route, delayed
 from tests.support.slack_receiver import Reply, SlackReceiver
+from tests.test_digest_content import WIRE
 
 SPAM = 160
 CAP = 120
@@ -204,3 +205,62 @@ def test_slack_refusing_a_flood_as_too_big_gets_a_smaller_digest(
 
     assert again.returncode == 0, again.stderr
     assert len(slack.requests) == posts  # nothing posted twice
+
+
+def test_a_capped_copy_of_a_story_never_swallows_another_sources_alert(
+        workspace: Workspace, site: LocalSite) -> None:
+    # The flooding source publishes one matching item (its cap of 1 used up) and then the
+    # wire story, which it stores capped; a real source's copy of the same story comes later.
+    filler = Story(slug="offer", title="Joint production offer",
+                   paragraphs=["Joint production offer, click now."], published=recent(1))
+    flooded = Story(slug="wire-spam", title="Spam: allies to build drones together",
+                    paragraphs=WIRE, published=recent(2))
+    real = Story(slug="wire-real", title="Real: allies to build drones together",
+                 paragraphs=WIRE, published=recent(1))
+    site.add("/news/offer", article_page(filler))
+    # Served last, so it is the one the cap holds back.
+    site.routes["/news/wire-spam"] = Route(handler=delayed(article_page(flooded).encode(), 1.0))
+    site.add("/spam.xml", rss_feed(site.base, [(site.url("/news/offer"), filler),
+                                               (site.url("/news/wire-spam"), flooded)]),
+             content_type="application/rss+xml")
+    site.add("/news/wire-real", article_page(real))
+    site.add("/real.xml", rss_feed(site.base, [(site.url("/news/wire-real"), real)]),
+             content_type="application/rss+xml")
+    workspace.setup(sources=[{"name": "spam-source", "type": "feed", "url": site.url("/spam.xml")},
+                             {"name": "real-source", "type": "feed", "url": site.url("/real.xml")}],
+                    topics=TOPICS, settings={"max_matches_per_crawl": 1})
+
+    flood = workspace.run("crawl", "spam-source")
+    assert flood.returncode == 0, flood.stderr
+    assert "1 more matching articles than settings.max_matches_per_crawl" in flood.stderr
+    assert workspace.run("crawl", "real-source").returncode == 0
+    # The real source's copy is stored as the capped article's duplicate, and alerts.
+    assert workspace.query(
+        "SELECT a.source, a.duplicate_of IS NOT NULL, COUNT(d.id) FROM articles a"
+        " JOIN matches m ON m.article_id = a.id LEFT JOIN deliveries d ON d.match_id = m.id"
+        " WHERE a.title LIKE '%allies%' GROUP BY a.id ORDER BY a.id") == \
+        [("spam-source", 0, 0), ("real-source", 1, 1)]
+
+    result = workspace.run("digest")
+
+    assert result.returncode == 0, result.stderr
+    [text_file] = workspace.outbox.glob("daily-*.txt")
+    text = text_file.read_text(encoding="utf-8")
+    assert text.count("allies to build drones together") == 1  # the story once
+    assert "Real: allies to build drones together" in text
+    assert "Also reported by: spam-source " + site.url("/news/wire-spam") in text
+
+    # A third outlet's copy: the story has alerted for its topic, so it adds no entry.
+    third = Story(slug="wire-third", title="Third: allies to build drones together",
+                  paragraphs=WIRE, published=recent(1))
+    site.add("/news/wire-third", article_page(third))
+    site.add("/third.xml", rss_feed(site.base, [(site.url("/news/wire-third"), third)]),
+             content_type="application/rss+xml")
+    workspace.setup(sources=[{"name": "spam-source", "type": "feed", "url": site.url("/spam.xml")},
+                             {"name": "real-source", "type": "feed", "url": site.url("/real.xml")},
+                             {"name": "third-source", "type": "feed",
+                              "url": site.url("/third.xml")}],
+                    topics=TOPICS, settings={"max_matches_per_crawl": 1})
+    assert workspace.run("crawl", "third-source").returncode == 0
+    assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
+
