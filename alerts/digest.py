@@ -137,6 +137,7 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
     channel = fitter.channel
     name = channel.name
     refusals: list[str] = []
+    delivered = 0  # matches posted in parts before a refusal for size, already recorded
     while True:
         try:
             # Never send what can't be recorded: a ledger that can't be written (a read-only
@@ -155,7 +156,12 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
             # Refused for its size, not its content: the same matches go again, fewer shown.
             store.record_attempt(digest.name, name, rendered.batch_id, len(ids), "too-big",
                                  str(error), summarised=len(left))
-            smaller = fitter.smaller(rendered)
+            if error.delivered:
+                # Posted before the refusal (a split digest's earlier messages): recorded as
+                # sent now, and left out of the smaller digest rather than shown twice.
+                store.record_channel_result(error.delivered, name, rendered.batch_id, "sent")
+                delivered += len(error.delivered)
+            smaller = fitter.smaller(rendered, error.delivered)
             if smaller is None:
                 message = (f"{error} (even the digest cut down to its count of "
                            f"{len(left):,} matches by source; they stay pending)")
@@ -175,12 +181,15 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
         notes.append(f"{len(left):,} more counted by source")
     if refusals:
         notes.append(f"refused as too big with {', then '.join(refusals)}")
+    if delivered:
+        notes.append(f"{delivered:,} of them in messages posted before a refusal")
     note = "; ".join(notes) or None
-    store.record_attempt(digest.name, name, rendered.batch_id, len(ids), "sent", note,
+    sent = len(ids) + delivered
+    store.record_attempt(digest.name, name, rendered.batch_id, sent, "sent", note,
                          summarised=len(left))
     log.info("%s via %s: %d matches sent, %d counted by source", digest.name, name,
-             len(ids), len(left))
-    return ChannelOutcome(digest.name, name, len(ids), "sent", note=note, summarised=len(left))
+             sent, len(left))
+    return ChannelOutcome(digest.name, name, sent, "sent", note=note, summarised=len(left))
 
 
 def _unexpected(digest: Digest, name: str, exc: Exception) -> DeliveryError:

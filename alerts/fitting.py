@@ -57,9 +57,22 @@ class Fitter:
                 return rendered
             entries = max(0, min(entries - 1, int(entries * self.max_bytes / size * SHRINK)))
 
-    def smaller(self, refused: RenderedDigest) -> RenderedDigest | None:
+    def smaller(self, refused: RenderedDigest,
+                delivered: Sequence[int] = ()) -> RenderedDigest | None:
         """A digest about half the size of `refused` (which the channel refused as too big);
-        None when `refused` already showed no entry."""
+        None when `refused` already showed no entry.
+
+        `delivered` are deliveries of `refused` the channel took before refusing the rest
+        (a split digest's earlier messages): they leave this fitter's items, and the next
+        digest halves what was left of `refused` instead."""
+        done = set(delivered)
+        if done:
+            self.items = [item for item in self.items if item.delivery_id not in done]
+            if not self.items:  # nothing owed any more (a refused part holds something)
+                return None
+            # Even when every entry was delivered, the summary that was refused with the
+            # last part is still owed: a digest of the summary alone.
+            return self.fit(sum(item.delivery_id not in done for item in refused.items) // 2)
         shown = len(refused.items)
         if shown == 0:
             return None

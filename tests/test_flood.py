@@ -8,12 +8,14 @@ SMTP server (aiosmtpd) and the Slack stand-in refuse what is too big for them.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.conftest import SmtpServer, Workspace
+from tests.support.json_receiver import JsonReceiver
 from tests.support.pages import Story, article_page, recent, rss_feed
 from tests.support.site import LocalSite, Route, delayed
 from tests.support.slack_receiver import Reply, SlackReceiver
@@ -264,3 +266,74 @@ def test_a_capped_copy_of_a_story_never_swallows_another_sources_alert(
     assert workspace.run("crawl", "third-source").returncode == 0
     assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
 
+
+def test_slack_refusing_a_later_message_as_too_big_posts_nothing_twice(
+        workspace: Workspace, site: LocalSite, slack: SlackReceiver) -> None:
+    setup(workspace, site, {"chat": {"type": "slack", "webhook_url": slack.url, "retries": 0}})
+    slack.script(Reply.ok(), Reply(413, "Payload Too Large"))  # message 2 of the split digest
+
+    first = workspace.run("run", "--once")
+
+    assert first.returncode == 0, first.stderr
+    assert [r.status for r in slack.requests][:2] == [200, 413]
+    posted = [json.dumps(payload, ensure_ascii=False) for payload in slack.accepted]
+    titles = [title for payload in posted
+              for title in re.findall(r"Joint production offer \d+", payload)]
+    assert titles and len(titles) == len(set(titles))  # no entry posted twice
+    everything = "".join(posted)
+    assert everything.count(REAL_TITLE) == 1
+    # What the first message showed is sent; the rest went again, fewer shown, and summarised.
+    summarised = CAP - len(titles)
+    assert f"and {summarised:,} more from spam-source" in everything
+    assert outcomes(workspace, "chat") == {"sent": len(titles) + 1, "summarised": summarised}
+    assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
+    assert "posted before a refusal" in first.stdout
+
+    posts = len(slack.requests)
+    again = workspace.run("run", "--once")
+
+    assert again.returncode == 0, again.stderr
+    assert len(slack.requests) == posts
+
+
+def test_apprise_sends_the_smaller_digest_only_to_the_service_that_refused_it(
+        workspace: Workspace, site: LocalSite) -> None:
+    with JsonReceiver(size_limits={"/small": 8 * 1024}) as receiver:
+        setup(workspace, site, {"team": {"type": "apprise",
+                                         "urls": [receiver.url("/roomy"),
+                                                  receiver.url("/small")]}})
+
+        first = workspace.run("run", "--once")
+
+        assert first.returncode == 0, first.stderr
+        [roomy] = receiver.bodies("/roomy")  # it accepted the first digest: never sent again
+        *refused, taken = receiver.bodies("/small")
+        assert refused and all(len(r.body) > 8 * 1024 for r in refused)
+        assert len(taken.body) <= 8 * 1024
+        assert REAL_TITLE in taken.json()["message"] and REAL_TITLE in roomy.json()["message"]
+        shown = taken.json()["message"].count("Joint production offer ")
+        assert outcomes(workspace, "team") == {"sent": shown + 1, "summarised": CAP - shown}
+        too_big = workspace.query(
+            "SELECT COUNT(*) FROM attempts WHERE channel='team' AND outcome='too-big'")
+        assert too_big == [(len(refused),)]
+
+        again = workspace.run("run", "--once")
+
+        assert again.returncode == 0, again.stderr
+        assert len(receiver.received) == len(refused) + 2
+
+
+def test_apprise_refusing_every_smaller_digest_sends_the_accepting_service_one_copy(
+        workspace: Workspace, site: LocalSite) -> None:
+    with JsonReceiver(routes={"/full": 413}) as receiver:
+        setup(workspace, site, {"team": {"type": "apprise",
+                                         "urls": [receiver.url("/ok"), receiver.url("/full")]}})
+
+        first = workspace.run("run", "--once")
+
+        assert first.returncode == 1
+        assert len(receiver.bodies("/ok")) == 1
+        assert len(receiver.bodies("/full")) > 1  # halved down to the summary alone
+        assert outcomes(workspace, "team") == {}  # all pending, nothing rejected
+        assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == \
+            [(CAP + 1,)]
