@@ -33,7 +33,15 @@ CASES = {
     "equal floods share equally": ({"a": 100, "b": 100, "c": 100}, 10, {"a": 3, "b": 3, "c": 4}),
     "small sources first, the rest shared": ({"a": 2, "b": 50, "c": 50}, 20,
                                              {"a": 2, "b": 9, "c": 9}),
-    "more sources than the cap": ({"a": 5, "b": 5, "c": 5}, 2, {"b": 1, "c": 1}),
+    "more sources than the cap: ties by name": ({"a": 5, "b": 5, "c": 5}, 2, {"a": 1, "b": 1}),
+    "more sources than the cap: the lone real item first":
+        ({"real": 1, "spam1": 100, "spam2": 100}, 2, {"real": 1, "spam1": 1}),
+    "a cap of one beside a flood": ({"spam": 1000, "real": 1}, 1, {"real": 1}),
+    "a cap of one, the smallest source": ({"big": 7, "mid": 3, "small": 2}, 1, {"small": 1}),
+    "room for the small sources only": ({"a": 1, "b": 2, "flood": 500, "c": 1}, 3,
+                                        {"a": 1, "c": 1, "b": 1}),
+    "the small sources' one each, then the rest": ({"a": 1, "b": 1, "x": 50, "y": 50}, 5,
+                                                   {"a": 1, "b": 1, "x": 1, "y": 2}),
     "a cap of none": ({"a": 5}, 0, {}),
 }
 
