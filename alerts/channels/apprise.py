@@ -23,9 +23,16 @@ _DEADLINE = "timeout" in inspect.signature(Apprise.notify).parameters
 """Apprise ≥ 2 takes an overall `timeout` and reports which services ran out of it."""
 _MD_INLINE = re.compile(r"[\\`*_\[\]<>~|#]")
 _MD_LINE_START = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")
-# How Apprise's plugins report a refusal for size: the HTTP status (413 "Payload Too
-# Large", "Request Entity Too Large") or the service's own words ("message is too long").
-_TOO_BIG = re.compile(r"\berror=413\b|\b413\b|too large|too big|too long", re.IGNORECASE)
+# How Apprise's plugins report a refusal for size: the HTTP status as they write it
+# ("error=413"), its reason ("Payload Too Large", "Request Entity Too Large") or the
+# service's own words ("message is too long", "Request too large."). Not a bare 413 nor
+# a bare "too long": a port, chat id or topic may hold the digits ("sending
+# ntfy:http://host:413"), and a service may have "taken too long"; neither is about size.
+_TOO_BIG = re.compile(
+    r"\berror=413\b"
+    r"|\b(?:payload|request|entity|message|body|content|text|notification|post)"
+    r"\s+(?:is\s+|was\s+)?too\s+(?:large|long|big)\b",
+    re.IGNORECASE)
 _LINK_UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in "()<>\\`"})
 
 
@@ -215,7 +222,7 @@ class AppriseChannel(Channel):
                 failed.append(f"{kind} did not answer within {seconds:g}s")
                 continue
             warnings = [e.message for e in service.logs() if e.level in ("WARNING", "ERROR")]
-            sizes += any(_TOO_BIG.search(w) for w in warnings)
+            sizes += any(size_refusal(w) for w in warnings)
             failed.append(f"{kind} failed" + (f": {warnings[-1][:200]}" if warnings else ""))
         big = bool(failed) and sizes == len(failed)
         accepted = len(services) - len(failed)
@@ -225,6 +232,12 @@ class AppriseChannel(Channel):
                      else f"; {accepted} accepted it and will get it again on retry")
         text = f"{len(failed)} of {len(services)} Apprise URLs failed: {'; '.join(failed)}{again}"
         return text, big, refused
+
+
+def size_refusal(warning: str) -> bool:
+    """Whether an Apprise plugin's warning says the service refused the notification for
+    its size (so a smaller digest may pass)."""
+    return _TOO_BIG.search(warning) is not None
 
 
 def url_secrets(url: str) -> set[str]:
