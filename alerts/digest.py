@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from alerts.channels.base import Channel, DeliveryError
-from alerts.fitting import Fitter, RenderCache
+from alerts.fitting import EntryTooBig, Fitter, RenderCache
 from alerts.render import RenderedDigest, render_digest
 from vedette.config import Config, Digest
 from vedette.errors import StateError
@@ -93,8 +93,12 @@ async def send_digest(
     A preview shows the digest as the digest's first channel would get it (its caps)."""
     outcomes: list[ChannelOutcome] = []
     if preview is not None:
-        rendered = fitter_for(config, digest, digest.channels[0],
-                              store.pending(digest.name), now).fit()
+        try:
+            rendered = fitter_for(config, digest, digest.channels[0],
+                                  store.pending(digest.name), now).fit()
+        except EntryTooBig as exc:
+            return [ChannelOutcome(digest.name, "preview", 0, "failed",
+                                   error=f"{digest.channels[0]}: {exc}")]
         preview.parent.mkdir(parents=True, exist_ok=True)
         preview.write_text(rendered.html, encoding="utf-8")
         return [ChannelOutcome(digest.name, "preview", len(rendered.items), "dry-run",
@@ -109,6 +113,12 @@ async def send_digest(
         try:
             fitter = fitter_for(config, digest, name, items, now, renders)
             rendered = fitter.fit()
+        except EntryTooBig as exc:
+            # Loud and pending: recorded as summarised, the matches would be shown nowhere.
+            message = f"{name}: {exc}"
+            log.error("%s via %s: %s", digest.name, name, message)
+            outcomes.append(ChannelOutcome(digest.name, name, len(items), "failed", error=message))
+            continue
         except TemplateError as exc:
             # A broken user template fails this channel's send, loudly, and loses nothing.
             message = f"template error: {type(exc).__name__}: {' '.join(str(exc).split())}"
