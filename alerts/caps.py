@@ -3,7 +3,8 @@
 A flood from one source (thousands of matching items) must never crowd out another
 source's single real alert, so entries are shared between sources max-min fairly: every
 source keeps all of its matches up to an equal share of the cap, and what small sources
-leave unused goes to the larger ones. What does not fit is summarised by source.
+leave unused goes to the larger ones; with fewer entries than sources, the smallest
+sources get one each. What does not fit is summarised by source.
 """
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ def fair_share(items: Sequence[PendingItem], limit: int) -> Selection:
     allowed: dict[str, int] = {}
     room = max(0, limit)
     # Smallest sources first: each takes all it has up to an equal share of what is left,
-    # so what they leave unused is shared among the larger ones.
+    # so what they leave unused is shared among the larger ones. With less room than
+    # sources, the equal share rounds down to none: each source then takes one while room
+    # lasts, smallest first, so the sources left out are the largest (a flood's source is
+    # the one to summarise, never the lone real item). Ties go by name: deterministic.
     ordered = sorted(by_source, key=lambda source: (len(by_source[source]), source))
     for index, source in enumerate(ordered):
-        share = room // (len(ordered) - index)
+        share = max(1, room // (len(ordered) - index)) if room > 0 else 0
         allowed[source] = min(len(by_source[source]), share)
         room -= allowed[source]
     kept: set[int] = set()

@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from alerts.channels.base import Channel, DeliveryError
-from alerts.fitting import Fitter, RenderCache
+from alerts.fitting import EntryTooBig, Fitter, RenderCache
 from alerts.render import RenderedDigest, render_digest
 from vedette.config import Config, Digest
 from vedette.errors import StateError
@@ -93,8 +93,12 @@ async def send_digest(
     A preview shows the digest as the digest's first channel would get it (its caps)."""
     outcomes: list[ChannelOutcome] = []
     if preview is not None:
-        rendered = fitter_for(config, digest, digest.channels[0],
-                              store.pending(digest.name), now).fit()
+        try:
+            rendered = fitter_for(config, digest, digest.channels[0],
+                                  store.pending(digest.name), now).fit()
+        except EntryTooBig as exc:
+            return [ChannelOutcome(digest.name, "preview", 0, "failed",
+                                   error=f"{digest.channels[0]}: {exc}")]
         preview.parent.mkdir(parents=True, exist_ok=True)
         preview.write_text(rendered.html, encoding="utf-8")
         return [ChannelOutcome(digest.name, "preview", len(rendered.items), "dry-run",
@@ -109,6 +113,12 @@ async def send_digest(
         try:
             fitter = fitter_for(config, digest, name, items, now, renders)
             rendered = fitter.fit()
+        except EntryTooBig as exc:
+            # Loud and pending: recorded as summarised, the matches would be shown nowhere.
+            message = f"{name}: {exc}"
+            log.error("%s via %s: %s", digest.name, name, message)
+            outcomes.append(ChannelOutcome(digest.name, name, len(items), "failed", error=message))
+            continue
         except TemplateError as exc:
             # A broken user template fails this channel's send, loudly, and loses nothing.
             message = f"template error: {type(exc).__name__}: {' '.join(str(exc).split())}"
@@ -137,6 +147,7 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
     channel = fitter.channel
     name = channel.name
     refusals: list[str] = []
+    delivered = 0  # matches posted in parts before a refusal for size, already recorded
     while True:
         try:
             # Never send what can't be recorded: a ledger that can't be written (a read-only
@@ -155,7 +166,12 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
             # Refused for its size, not its content: the same matches go again, fewer shown.
             store.record_attempt(digest.name, name, rendered.batch_id, len(ids), "too-big",
                                  str(error), summarised=len(left))
-            smaller = fitter.smaller(rendered)
+            if error.delivered:
+                # Posted before the refusal (a split digest's earlier messages): recorded as
+                # sent now, and left out of the smaller digest rather than shown twice.
+                store.record_channel_result(error.delivered, name, rendered.batch_id, "sent")
+                delivered += len(error.delivered)
+            smaller = fitter.smaller(rendered, error.delivered)
             if smaller is None:
                 message = (f"{error} (even the digest cut down to its count of "
                            f"{len(left):,} matches by source; they stay pending)")
@@ -175,12 +191,15 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
         notes.append(f"{len(left):,} more counted by source")
     if refusals:
         notes.append(f"refused as too big with {', then '.join(refusals)}")
+    if delivered:
+        notes.append(f"{delivered:,} of them in messages posted before a refusal")
     note = "; ".join(notes) or None
-    store.record_attempt(digest.name, name, rendered.batch_id, len(ids), "sent", note,
+    sent = len(ids) + delivered
+    store.record_attempt(digest.name, name, rendered.batch_id, sent, "sent", note,
                          summarised=len(left))
     log.info("%s via %s: %d matches sent, %d counted by source", digest.name, name,
-             len(ids), len(left))
-    return ChannelOutcome(digest.name, name, len(ids), "sent", note=note, summarised=len(left))
+             sent, len(left))
+    return ChannelOutcome(digest.name, name, sent, "sent", note=note, summarised=len(left))
 
 
 def _unexpected(digest: Digest, name: str, exc: Exception) -> DeliveryError:

@@ -23,6 +23,10 @@ SHRINK = 0.9
 (entries differ in size, so a guess that just fits on average often doesn't)."""
 
 
+class EntryTooBig(Exception):
+    """A channel's max_bytes is too small for even one entry of the pending matches."""
+
+
 class Fitter:
     """Picks, for one channel, the largest fair selection of `items` within its caps."""
 
@@ -46,7 +50,11 @@ class Fitter:
 
     def fit(self, limit: int | None = None) -> RenderedDigest:
         """The digest with as many entries as the caps (and `limit`) allow; with none at
-        all (only the count of what was left out) when not even one fits."""
+        all (only the count of what was left out) only when `limit` is 0.
+
+        Raises EntryTooBig when matches are pending but not even one entry fits within
+        max_bytes: a digest of the summary alone would record every match as summarised,
+        shown nowhere, without a word."""
         entries = min(len(self.items), self.max_entries if limit is None else limit)
         while True:
             rendered = self._render(entries)
@@ -55,15 +63,42 @@ class Fitter:
             size = self.channel.size(rendered)
             if size <= self.max_bytes:
                 return rendered
-            entries = max(0, min(entries - 1, int(entries * self.max_bytes / size * SHRINK)))
+            if entries == 1:
+                raise EntryTooBig(
+                    f"not even one entry fits within max_bytes ({self.max_bytes:,} bytes; "
+                    f"the digest with one takes {size:,}): raise max_bytes "
+                    f"({len(self.items):,} matches stay pending)")
+            entries = max(1, min(entries - 1, int(entries * self.max_bytes / size * SHRINK)))
 
-    def smaller(self, refused: RenderedDigest) -> RenderedDigest | None:
+    def smaller(self, refused: RenderedDigest,
+                delivered: Sequence[int] = ()) -> RenderedDigest | None:
         """A digest about half the size of `refused` (which the channel refused as too big);
-        None when `refused` already showed no entry."""
+        None when `refused` already showed no entry.
+
+        `delivered` are deliveries of `refused` the channel took before refusing the rest
+        (a split digest's earlier messages): they leave this fitter's items, and the next
+        digest halves what was left of `refused` instead."""
+        done = set(delivered)
+        if done:
+            self.items = [item for item in self.items if item.delivery_id not in done]
+            if not self.items:  # nothing owed any more (a refused part holds something)
+                return None
+            # Even when every entry was delivered, the summary that was refused with the
+            # last part is still owed: a digest of the summary alone.
+            return self._fit_or_summary(
+                sum(item.delivery_id not in done for item in refused.items) // 2)
         shown = len(refused.items)
         if shown == 0:
             return None
-        return self.fit(shown // 2)
+        return self._fit_or_summary(shown // 2)
+
+    def _fit_or_summary(self, limit: int) -> RenderedDigest:
+        # After a refusal for size the last step down is the summary alone, as documented:
+        # the refusal, not max_bytes, is what leaves the entries out.
+        try:
+            return self.fit(limit)
+        except EntryTooBig:
+            return self.fit(0)
 
     def _render(self, entries: int) -> RenderedDigest:
         selection = fair_share(self.items, entries)

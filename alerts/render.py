@@ -50,6 +50,12 @@ _DROP = dict.fromkeys(
 )
 
 
+ALSO_SHOWN = 10
+"""Other outlets named under an entry ("Also reported by"); the rest are counted ("and 40
+more"). A story copied by hundreds of sites would otherwise make one entry larger than a
+channel's max_bytes, and it could be shown nowhere."""
+
+
 @dataclass(frozen=True)
 class RenderedDigest:
     """One digest batch, rendered for every channel."""
@@ -308,7 +314,8 @@ def _item_context(item: PendingItem, zone: tzinfo) -> dict[str, Any]:
         "snippet": snippet_segments(item.snippet, item.highlights),
         "more_snippets": [snippet_segments(s.text, s.highlights) for s in item.more_snippets],
         "also": [{"source": clean_line(source), "url": clean_line(url), "link": safe_link(url)}
-                 for source, url in item.also],
+                 for source, url in item.also[:ALSO_SHOWN]],
+        "also_more": max(0, len(item.also) - ALSO_SHOWN),
     }
 
 

@@ -40,6 +40,16 @@ class RecordingHandler:
         self.too_big_over: int | None = None
         """Refuse messages longer than this at the end of DATA, as a server without SIZE does."""
         self.refused_sizes: list[int] = []
+        self.refuse_rcpt: str | None = None
+        """Answer every RCPT with this reply instead of accepting the recipient."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:

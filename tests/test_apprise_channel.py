@@ -20,7 +20,7 @@ from apprise.conversion import convert_between
 from pydantic import SecretStr
 
 from alerts import Channel, DeliveryError, RenderedDigest, SendResult, render_digest
-from alerts.channels.apprise import AppriseChannel, markdown_escape
+from alerts.channels.apprise import AppriseChannel, markdown_escape, size_refusal
 from tests.support.json_receiver import JsonReceiver
 from vedette.config.schema import AppriseChannel as AppriseConfig
 from vedette.config.schema import FileChannel as FileConfig
@@ -175,6 +175,33 @@ def test_413_is_too_big_not_a_rejection() -> None:
 def test_server_error_is_not_too_big(receiver: JsonReceiver) -> None:
     error = failure(channel(receiver.url("/fail")), digest())
     assert not error.too_big
+
+
+def test_a_failure_naming_port_413_is_not_too_big() -> None:
+    """Nothing listens on port 413: a connection error, whose warning names the port."""
+    error = failure(channel("ntfy://127.0.0.1:413/vedette-topic"), digest())
+    assert "127.0.0.1:413" in str(error)
+    assert not error.too_big
+
+
+SIZE_WARNINGS = {
+    "JSON's status": ("Failed to send JSON POST notification: error=413.", True),
+    "a status reason": ("Failed to send notification: Payload Too Large, error=413.", True),
+    "Telegram": ("Failed to send Telegram notification: Bad Request: message is too long, "
+                 "error=400.", True),
+    "a service's words": ("Failed to send Whapi notification: Request too large.", True),
+    "a port": ("A Connection error occurred sending ntfy:http://10.0.0.5:413 notification.",
+               False),
+    "a chat id": ("Failed to send Telegram notification to -100413: chat not found, "
+                  "error=400.", False),
+    "a status with 413 inside": ("Failed to send notification: error=4130.", False),
+    "a slow service": ("The server took too long to respond, error=504.", False),
+}
+
+
+@pytest.mark.parametrize("warning,too_big", SIZE_WARNINGS.values(), ids=SIZE_WARNINGS.keys())
+def test_only_a_refusal_for_size_counts_as_too_big(warning: str, too_big: bool) -> None:
+    assert size_refusal(warning) is too_big
 
 
 def test_a_hanging_service_fails_within_the_deadline(receiver: JsonReceiver) -> None:

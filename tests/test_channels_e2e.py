@@ -126,3 +126,28 @@ def test_preview_is_the_html_that_is_sent(workspace: Workspace, site: LocalSite,
     generated = re.compile(r"generated \d{4}-\d\d-\d\d \d\d:\d\d \w+")
     assert generated.sub("", preview.read_text(encoding="utf-8")).strip() == \
         generated.sub("", sent).strip()
+
+
+def test_a_full_mailbox_keeps_the_digest_pending_for_the_next_run(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer) -> None:
+    one_story(site)
+    workspace.setup(sources=[{"name": "s", "type": "feed", "url": site.url("/feed.xml")}],
+                    topics=TOPICS, channels={"mail": mail(smtp)},
+                    digests=[{"name": "daily", "schedule": "0 7 * * *", "channels": ["mail"]}])
+    smtp.handler.refuse_rcpt = "552 5.2.2 Mailbox full"
+
+    first = workspace.run("run", "--once")
+
+    assert first.returncode == 1
+    assert "refused every recipient for now: a@example.org (552 5.2.2 Mailbox full)" \
+        in first.stderr
+    assert workspace.query("SELECT COUNT(*) FROM channel_sends") == [(0,)]  # not rejected
+    assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(1,)]
+
+    smtp.handler.refuse_rcpt = None  # the mailbox was emptied
+    second = workspace.run("run", "--once")
+
+    assert second.returncode == 0, second.stderr
+    [message] = smtp.messages
+    assert "Joint production agreed" in str(message.get_body(("plain",)).get_content())
+    assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]

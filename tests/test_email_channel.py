@@ -330,6 +330,18 @@ def test_every_recipient_refused_permanently_is_permanent() -> None:
     assert recorder.data_commands == 0
 
 
+def test_mailbox_full_552_to_every_recipient_is_temporary() -> None:
+    """RFC 5321 §4.5.3.1.10: a 552 to RCPT is taken as 452; the mailbox may be emptied."""
+    recorder = Recorder(refuse={"analyst@example.org": "552 5.2.2 Mailbox full"})
+    with smtp_server(recorder) as port:
+        error = failure(channel(port, retries=1))
+    assert not error.permanent and not error.too_big
+    assert error.message == (f"team-mail: SMTP 127.0.0.1:{port} refused every recipient for "
+                             "now: analyst@example.org (552 5.2.2 Mailbox full)")
+    assert recorder.mail_commands == 2  # retried within the send
+    assert recorder.data_commands == 0
+
+
 def test_connection_refused_is_temporary_and_quick() -> None:
     port = free_port()  # nothing listens there
     started = time.monotonic()

@@ -8,15 +8,18 @@ SMTP server (aiosmtpd) and the Slack stand-in refuse what is too big for them.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.conftest import SmtpServer, Workspace
-from tests.support.pages import Story, recent, rss_feed
-from tests.support.site import LocalSite
+from tests.support.json_receiver import JsonReceiver
+from tests.support.pages import Story, article_page, recent, rss_feed
+from tests.support.site import LocalSite, Route, delayed
 from tests.support.slack_receiver import Reply, SlackReceiver
+from tests.test_digest_content import WIRE
 
 SPAM = 160
 CAP = 120
@@ -204,3 +207,133 @@ def test_slack_refusing_a_flood_as_too_big_gets_a_smaller_digest(
 
     assert again.returncode == 0, again.stderr
     assert len(slack.requests) == posts  # nothing posted twice
+
+
+def test_a_capped_copy_of_a_story_never_swallows_another_sources_alert(
+        workspace: Workspace, site: LocalSite) -> None:
+    # The flooding source publishes one matching item (its cap of 1 used up) and then the
+    # wire story, which it stores capped; a real source's copy of the same story comes later.
+    filler = Story(slug="offer", title="Joint production offer",
+                   paragraphs=["Joint production offer, click now."], published=recent(1))
+    flooded = Story(slug="wire-spam", title="Spam: allies to build drones together",
+                    paragraphs=WIRE, published=recent(2))
+    real = Story(slug="wire-real", title="Real: allies to build drones together",
+                 paragraphs=WIRE, published=recent(1))
+    site.add("/news/offer", article_page(filler))
+    # Served last, so it is the one the cap holds back.
+    site.routes["/news/wire-spam"] = Route(handler=delayed(article_page(flooded).encode(), 1.0))
+    site.add("/spam.xml", rss_feed(site.base, [(site.url("/news/offer"), filler),
+                                               (site.url("/news/wire-spam"), flooded)]),
+             content_type="application/rss+xml")
+    site.add("/news/wire-real", article_page(real))
+    site.add("/real.xml", rss_feed(site.base, [(site.url("/news/wire-real"), real)]),
+             content_type="application/rss+xml")
+    workspace.setup(sources=[{"name": "spam-source", "type": "feed", "url": site.url("/spam.xml")},
+                             {"name": "real-source", "type": "feed", "url": site.url("/real.xml")}],
+                    topics=TOPICS, settings={"max_matches_per_crawl": 1})
+
+    flood = workspace.run("crawl", "spam-source")
+    assert flood.returncode == 0, flood.stderr
+    assert "1 more matching articles than settings.max_matches_per_crawl" in flood.stderr
+    assert workspace.run("crawl", "real-source").returncode == 0
+    # The real source's copy is stored as the capped article's duplicate, and alerts.
+    assert workspace.query(
+        "SELECT a.source, a.duplicate_of IS NOT NULL, COUNT(d.id) FROM articles a"
+        " JOIN matches m ON m.article_id = a.id LEFT JOIN deliveries d ON d.match_id = m.id"
+        " WHERE a.title LIKE '%allies%' GROUP BY a.id ORDER BY a.id") == \
+        [("spam-source", 0, 0), ("real-source", 1, 1)]
+
+    result = workspace.run("digest")
+
+    assert result.returncode == 0, result.stderr
+    [text_file] = workspace.outbox.glob("daily-*.txt")
+    text = text_file.read_text(encoding="utf-8")
+    assert text.count("allies to build drones together") == 1  # the story once
+    assert "Real: allies to build drones together" in text
+    assert "Also reported by: spam-source " + site.url("/news/wire-spam") in text
+
+    # A third outlet's copy: the story has alerted for its topic, so it adds no entry.
+    third = Story(slug="wire-third", title="Third: allies to build drones together",
+                  paragraphs=WIRE, published=recent(1))
+    site.add("/news/wire-third", article_page(third))
+    site.add("/third.xml", rss_feed(site.base, [(site.url("/news/wire-third"), third)]),
+             content_type="application/rss+xml")
+    workspace.setup(sources=[{"name": "spam-source", "type": "feed", "url": site.url("/spam.xml")},
+                             {"name": "real-source", "type": "feed", "url": site.url("/real.xml")},
+                             {"name": "third-source", "type": "feed",
+                              "url": site.url("/third.xml")}],
+                    topics=TOPICS, settings={"max_matches_per_crawl": 1})
+    assert workspace.run("crawl", "third-source").returncode == 0
+    assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
+
+
+def test_slack_refusing_a_later_message_as_too_big_posts_nothing_twice(
+        workspace: Workspace, site: LocalSite, slack: SlackReceiver) -> None:
+    setup(workspace, site, {"chat": {"type": "slack", "webhook_url": slack.url, "retries": 0}})
+    slack.script(Reply.ok(), Reply(413, "Payload Too Large"))  # message 2 of the split digest
+
+    first = workspace.run("run", "--once")
+
+    assert first.returncode == 0, first.stderr
+    assert [r.status for r in slack.requests][:2] == [200, 413]
+    posted = [json.dumps(payload, ensure_ascii=False) for payload in slack.accepted]
+    titles = [title for payload in posted
+              for title in re.findall(r"Joint production offer \d+", payload)]
+    assert titles and len(titles) == len(set(titles))  # no entry posted twice
+    everything = "".join(posted)
+    assert everything.count(REAL_TITLE) == 1
+    # What the first message showed is sent; the rest went again, fewer shown, and summarised.
+    summarised = CAP - len(titles)
+    assert f"and {summarised:,} more from spam-source" in everything
+    assert outcomes(workspace, "chat") == {"sent": len(titles) + 1, "summarised": summarised}
+    assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
+    assert "posted before a refusal" in first.stdout
+
+    posts = len(slack.requests)
+    again = workspace.run("run", "--once")
+
+    assert again.returncode == 0, again.stderr
+    assert len(slack.requests) == posts
+
+
+def test_apprise_sends_the_smaller_digest_only_to_the_service_that_refused_it(
+        workspace: Workspace, site: LocalSite) -> None:
+    with JsonReceiver(size_limits={"/small": 8 * 1024}) as receiver:
+        setup(workspace, site, {"team": {"type": "apprise",
+                                         "urls": [receiver.url("/roomy"),
+                                                  receiver.url("/small")]}})
+
+        first = workspace.run("run", "--once")
+
+        assert first.returncode == 0, first.stderr
+        [roomy] = receiver.bodies("/roomy")  # it accepted the first digest: never sent again
+        *refused, taken = receiver.bodies("/small")
+        assert refused and all(len(r.body) > 8 * 1024 for r in refused)
+        assert len(taken.body) <= 8 * 1024
+        assert REAL_TITLE in taken.json()["message"] and REAL_TITLE in roomy.json()["message"]
+        shown = taken.json()["message"].count("Joint production offer ")
+        assert outcomes(workspace, "team") == {"sent": shown + 1, "summarised": CAP - shown}
+        too_big = workspace.query(
+            "SELECT COUNT(*) FROM attempts WHERE channel='team' AND outcome='too-big'")
+        assert too_big == [(len(refused),)]
+
+        again = workspace.run("run", "--once")
+
+        assert again.returncode == 0, again.stderr
+        assert len(receiver.received) == len(refused) + 2
+
+
+def test_apprise_refusing_every_smaller_digest_sends_the_accepting_service_one_copy(
+        workspace: Workspace, site: LocalSite) -> None:
+    with JsonReceiver(routes={"/full": 413}) as receiver:
+        setup(workspace, site, {"team": {"type": "apprise",
+                                         "urls": [receiver.url("/ok"), receiver.url("/full")]}})
+
+        first = workspace.run("run", "--once")
+
+        assert first.returncode == 1
+        assert len(receiver.bodies("/ok")) == 1
+        assert len(receiver.bodies("/full")) > 1  # halved down to the summary alone
+        assert outcomes(workspace, "team") == {}  # all pending, nothing rejected
+        assert workspace.query("SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL") == \
+            [(CAP + 1,)]

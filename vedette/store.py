@@ -131,8 +131,9 @@ class Store(DeliveriesMixin, RunsMixin):
         """Store the article, its matches and one pending delivery per (match, digest).
 
         Decides, in the same transaction, whether the article is new (its URL unseen) and
-        whether it is a syndicated copy of a stored one (same fingerprint): copies are
-        stored for the record but raise no alert.
+        whether it is a syndicated copy of a stored one (same fingerprint): a copy is
+        stored for the record and alerts only for topics no article of its story has
+        alerted for (a capped one, stored without deliveries, alerted for none).
         """
         now = _iso(utcnow())
         with self._transaction() as db:
@@ -155,9 +156,18 @@ class Store(DeliveriesMixin, RunsMixin):
             stored_matches = deliveries = 0
             covered: set[str] = set()
             if original is not None:
-                # A syndicated copy alerts only for topics its original did not match.
+                # A syndicated copy alerts only for topics the story has not alerted for yet:
+                # those with a delivery from any article of it (the original or an earlier
+                # copy). A match without one (its crawl was past max_matches_per_crawl)
+                # covers nothing, so a flood's capped copy never swallows another source's
+                # alert of the same story; that source's copy takes the delivery and shows
+                # the others as "also reported by".
                 covered = {row[0] for row in db.execute(
-                    "SELECT topic_id FROM matches WHERE article_id=?", (original,))}
+                    "SELECT DISTINCT m.topic_id FROM articles a"
+                    " JOIN matches m ON m.article_id = a.id"
+                    " WHERE a.fingerprint = ? AND EXISTS"
+                    " (SELECT 1 FROM deliveries d WHERE d.match_id = m.id)",
+                    (article.fingerprint,))}
             if article.alertable:
                 for match in matches:
                     if match.topic_id in covered:

@@ -36,6 +36,7 @@ class DeliveriesMixin:
         """Matches not yet delivered in `digest` (and, given `channel`, not yet accepted by it)."""
         sql = (
             "SELECT d.id AS delivery_id, m.id AS match_id, m.topic_id, m.topic_name, a.url, a.id,"
+            " a.duplicate_of,"
             " a.title, a.source, a.published, m.terms, m.fields, m.snippet, m.snippet_field,"
             " m.highlights, m.term_fields, m.more_snippets, m.created_at"
             " FROM deliveries d JOIN matches m ON m.id = d.match_id"
@@ -49,7 +50,7 @@ class DeliveriesMixin:
             args.append(channel)
         sql += " ORDER BY d.id"
         rows = list(self._db.execute(sql, args))
-        copies = self._copies([row["id"] for row in rows])
+        copies = self._copies({row["id"]: row["duplicate_of"] for row in rows})
         return [
             PendingItem(
                 delivery_id=row["delivery_id"], match_id=row["match_id"],
@@ -66,18 +67,25 @@ class DeliveriesMixin:
             for row in rows
         ]
 
-    def _copies(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
-        """Syndicated copies (source, url) of each of `article_ids`."""
-        found: dict[int, list[tuple[str, str]]] = {}
-        wanted = sorted(set(article_ids))
+    def _copies(self, originals: dict[int, int | None]) -> dict[int, list[tuple[str, str]]]:
+        """The other articles (source, url) of the story of each article in `originals`
+        (article id: the original it copies, None if it is one), oldest first. The article
+        that alerts is usually the original; when that one alerted nobody (capped), a copy
+        does, and the original is among its others."""
+        roots = {article: original or article for article, original in originals.items()}
+        story: dict[int, list[tuple[int, str, str]]] = {}
+        wanted = sorted(set(roots.values()))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
-                    f"SELECT duplicate_of, source, url FROM articles"  # noqa: S608
-                    f" WHERE duplicate_of IN ({marks}) ORDER BY id", chunk):
-                found.setdefault(row[0], []).append((row[1], row[2]))
-        return found
+                    f"SELECT id, COALESCE(duplicate_of, id), source, url FROM articles"  # noqa: S608
+                    f" WHERE duplicate_of IN ({marks}) OR id IN ({marks}) ORDER BY id",
+                    chunk + chunk):
+                story.setdefault(row[1], []).append((row[0], row[2], row[3]))
+        return {article: [(source, url) for other, source, url in story.get(root, ())
+                          if other != article]
+                for article, root in roots.items()}
 
     @guarded
     def record_channel_result(

@@ -31,7 +31,8 @@ class PendingItem:
     highlights: tuple[tuple[int, int], ...]
     matched_at: datetime
     also: tuple[tuple[str, str], ...] = ()
-    """(source, url) of syndicated copies of this story seen before it was delivered."""
+    """(source, url) of the story's other articles (syndicated copies; the original too,
+    when a copy is the one that alerts) seen before it was delivered."""
     term_fields: tuple[tuple[str, ...], ...] = ()
     """For each of `terms`, the fields it hit in (empty for matches stored by an older Vedette)."""
     more_snippets: tuple[Snippet, ...] = ()

@@ -23,9 +23,16 @@ _DEADLINE = "timeout" in inspect.signature(Apprise.notify).parameters
 """Apprise ≥ 2 takes an overall `timeout` and reports which services ran out of it."""
 _MD_INLINE = re.compile(r"[\\`*_\[\]<>~|#]")
 _MD_LINE_START = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")
-# How Apprise's plugins report a refusal for size: the HTTP status (413 "Payload Too
-# Large", "Request Entity Too Large") or the service's own words ("message is too long").
-_TOO_BIG = re.compile(r"\berror=413\b|\b413\b|too large|too big|too long", re.IGNORECASE)
+# How Apprise's plugins report a refusal for size: the HTTP status as they write it
+# ("error=413"), its reason ("Payload Too Large", "Request Entity Too Large") or the
+# service's own words ("message is too long", "Request too large."). Not a bare 413 nor
+# a bare "too long": a port, chat id or topic may hold the digits ("sending
+# ntfy:http://host:413"), and a service may have "taken too long"; neither is about size.
+_TOO_BIG = re.compile(
+    r"\berror=413\b"
+    r"|\b(?:payload|request|entity|message|body|content|text|notification|post)"
+    r"\s+(?:is\s+|was\s+)?too\s+(?:large|long|big)\b",
+    re.IGNORECASE)
 _LINK_UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in "()<>\\`"})
 
 
@@ -104,6 +111,9 @@ class AppriseChannel(Channel):
 
     The subject is the title; the body is the text, Markdown or HTML rendering (`format`).
     The send succeeds only when every URL accepted it; `timeout` bounds the whole send.
+    A channel object serves one digest's delivery: after a refusal for size, the smaller
+    digests go only to the services that refused (`owed`), never again to those that
+    accepted.
     """
 
     kind = "apprise"
@@ -116,20 +126,23 @@ class AppriseChannel(Channel):
         urls = [url.get_secret_value().strip() for url in config.urls]
         secrets = {s for url in urls for s in url_secrets(url)}
         _REDACTOR.add(secrets)  # before Apprise parses (and may log) anything
-        asset = AppriseAsset(secure_logging=True, interpret_escapes=False)
-        self.apprise = Apprise(asset=asset)
+        self.asset = AppriseAsset(secure_logging=True, interpret_escapes=False)
+        self.services: list[Any] = []
         self.kinds: list[str] = []
         self.invalid: list[str] = []
         for index, url in enumerate(urls):
-            service = Apprise.instantiate(url, asset=asset)
+            service = Apprise.instantiate(url, asset=self.asset)
             if service is None:
                 self.invalid.append(f"urls[{index}] ({_scheme(url)})")
                 continue
             secrets |= service_secrets(service)
             if not re.search(r"[?&]overflow=", url, re.IGNORECASE):
                 service.overflow_mode = OverflowMode.SPLIT  # not refused for its length
-            self.apprise.add(service)
+            self.services.append(service)
             self.kinds.append(f"urls[{index}] {service.service_name}")
+        self.owed = list(range(len(self.services)))
+        """The services still owed this digest: after a refusal for size, only those that
+        refused (the others accepted it; a smaller digest sent to them would repeat it)."""
         _REDACTOR.add(secrets)
         self._secrets = sorted(secrets, key=len, reverse=True)
 
@@ -155,51 +168,76 @@ class AppriseChannel(Channel):
                              "or required parts missing; fix the URL (deliveries stay pending)")
         title, body, body_format = self.build_message(digest)
         seconds = self.config.timeout.total_seconds()
+        owed = list(self.owed)
+        kinds = [self.kinds[index] for index in owed]
+        apprise = Apprise(asset=self.asset)
+        for index in owed:
+            apprise.add(self.services[index])
         # Apprise's own deadline ends first, so it can still say which services were late.
         options: dict[str, Any] = {"timeout": max(seconds - 1, seconds * 0.8)} if _DEADLINE else {}
         result, error = None, None
         try:
             async with asyncio.timeout(seconds):
-                result = await self.apprise.async_notify(
+                result = await apprise.async_notify(
                     body=body, title=title, body_format=body_format, interpret_escapes=False,
                     **options)
         except TimeoutError:
-            error = f"Apprise did not finish within {seconds:g}s ({', '.join(self.kinds)})"
+            error = f"Apprise did not finish within {seconds:g}s ({', '.join(kinds)})"
         except Exception as exc:  # an Apprise or plugin bug: its text may quote a URL
             log.debug("%s: %s", self.name, self.redact(repr(exc)))
             error = f"Apprise failed: {type(exc).__name__}"
         big = False
         if error is None and not result:
-            error, big = self._explain(result, seconds)
+            error, big, refused = self._explain(result, seconds, owed)
+            if big:
+                # Refused for size by some, accepted by the others: the smaller digest that
+                # follows within this delivery goes only to those that refused it.
+                self.owed = refused
         getattr(result, "close", lambda: None)()  # Apprise ≥ 2 may keep its logs in a file
         if error is not None:
             # Outside `except`: no chained exception can leak a URL.
             raise self.error(error, too_big=big)
         log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name, digest.digest,
-                 len(digest.items), digest.batch_id, ", ".join(self.kinds))
+                 len(digest.items), digest.batch_id, ", ".join(kinds))
         return SendResult(self.name, digest.batch_id, len(digest.items))
 
-    def _explain(self, result: Any, seconds: float) -> tuple[str, bool]:
-        """Which services failed and why, from Apprise's result (a bare bool before 2.0);
-        and whether every one that failed refused the notification as too big."""
+    def _explain(self, result: Any, seconds: float,
+                 owed: Sequence[int]) -> tuple[str, bool, list[int]]:
+        """Which of the services `owed` (indexes) failed and why, from Apprise's result (a
+        bare bool before 2.0); whether every one that failed refused the notification as too
+        big; and the indexes of those that failed."""
+        kinds = [self.kinds[index] for index in owed]
         services = list(getattr(result, "results", None) or [])
-        if len(services) != len(self.kinds):
-            return f"Apprise reported a failure ({', '.join(self.kinds)}); no details given", False
+        if len(services) != len(owed):
+            return (f"Apprise reported a failure ({', '.join(kinds)}); no details given",
+                    False, list(owed))
         failed = []
+        refused = []
         sizes = 0
-        for kind, service in zip(self.kinds, services, strict=True):
+        for index, kind, service in zip(owed, kinds, services, strict=True):
             if service:
                 continue
+            refused.append(index)
             if service.status.name == "TIMEOUT":
                 failed.append(f"{kind} did not answer within {seconds:g}s")
                 continue
             warnings = [e.message for e in service.logs() if e.level in ("WARNING", "ERROR")]
-            sizes += any(_TOO_BIG.search(w) for w in warnings)
+            sizes += any(size_refusal(w) for w in warnings)
             failed.append(f"{kind} failed" + (f": {warnings[-1][:200]}" if warnings else ""))
+        big = bool(failed) and sizes == len(failed)
         accepted = len(services) - len(failed)
-        again = f"; {accepted} accepted it and will get it again on retry" if accepted else ""
+        again = ""
+        if accepted:
+            again = (f"; {accepted} accepted it and will not get it again in this send" if big
+                     else f"; {accepted} accepted it and will get it again on retry")
         text = f"{len(failed)} of {len(services)} Apprise URLs failed: {'; '.join(failed)}{again}"
-        return text, bool(failed) and sizes == len(failed)
+        return text, big, refused
+
+
+def size_refusal(warning: str) -> bool:
+    """Whether an Apprise plugin's warning says the service refused the notification for
+    its size (so a smaller digest may pass)."""
+    return _TOO_BIG.search(warning) is not None
 
 
 def url_secrets(url: str) -> set[str]:

@@ -46,14 +46,18 @@ class DeliveryError(Exception):
     `permanent=False`: try again later; the deliveries stay pending. `permanent=True`:
     this message will never be accepted as it is (e.g. SMTP 550 to every recipient).
     `too_big=True`: refused for its size alone (SMTP 552 or 5.3.4, HTTP 413): a smaller
-    digest may pass, and nothing is said about its content.
+    digest may pass, and nothing is said about its content. `delivered`: deliveries the
+    reader already got before the refusal (the messages of a split digest posted before
+    the refused one); a smaller digest leaves them out rather than showing them again.
     """
 
-    def __init__(self, message: str, permanent: bool = False, *, too_big: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, *, too_big: bool = False,
+                 delivered: Sequence[int] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent and not too_big
         self.too_big = too_big
+        self.delivered = tuple(delivered)
 
     def __str__(self) -> str:
         return self.message

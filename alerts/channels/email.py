@@ -181,7 +181,7 @@ class EmailChannel(Channel):
         if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
             replies = ", ".join(f"{r.recipient} ({r.code} {_one_line(r.message)})"
                                 for r in exc.recipients)
-            if all(_permanent(r.code) for r in exc.recipients):
+            if all(_permanent_for_recipient(r.code) for r in exc.recipients):
                 return self.error(f"{where} refused every recipient: {replies}",
                                   permanent=True), False
             return self.error(f"{where} refused every recipient for now: {replies}"), True
@@ -246,6 +246,13 @@ def too_big(code: int, message: str) -> bool:
 def _permanent(code: int) -> bool:
     """A 5xx reply that no later attempt will change (530 = log in or use TLS first)."""
     return code >= 500 and code != 530
+
+
+def _permanent_for_recipient(code: int) -> bool:
+    """A 5xx reply to RCPT that no later attempt will change. Not 552 ("mailbox full"):
+    RFC 5321 §4.5.3.1.10 has clients treat a 552 to RCPT as the temporary 452, since the
+    mailbox takes mail again once emptied."""
+    return _permanent(code) and code != 552
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
-from alerts.channels.slack_blocks import build_messages
+from alerts.channels.slack_blocks import build_messages, build_parts
 from alerts.render import RenderedDigest
 from vedette import __version__
 from vedette.config import schema
@@ -103,7 +103,8 @@ class SlackChannel(Channel):
     exponential backoff; 400/403/404/410 are permanent; a 2xx whose body is not Slack's
     `ok` (a proxy's or portal's page) is not a delivery. When a later message of a digest
     fails, the whole digest stays pending and is posted again in full next time (a rare
-    duplicate rather than a lost alert).
+    duplicate rather than a lost alert); when it is refused as too big, the matches in the
+    messages already posted count as delivered and only the rest goes again, smaller.
     """
 
     kind = "slack"
@@ -142,18 +143,21 @@ class SlackChannel(Channel):
                    for message in self.messages(digest))
 
     async def send(self, digest: RenderedDigest) -> SendResult:
-        messages = self.messages(digest)
-        total = len(messages)
+        parts = build_parts(digest)
+        total = len(parts)
         seconds = self.config.timeout.total_seconds()
+        posted = 0  # articles (the first of digest.items) in the messages Slack accepted
         async with httpx.AsyncClient(
             timeout=seconds, follow_redirects=False,
             headers={"User-Agent": f"vedette/{__version__}"},
         ) as client:
-            for number, message in enumerate(messages, 1):
+            for number, (message, articles) in enumerate(parts, 1):
                 body = json.dumps(message, ensure_ascii=False).encode("utf-8")
                 error = await self._post(client, body)
                 if error is not None:
-                    raise _in_part(error, number, total)
+                    delivered = [i.delivery_id for i in digest.items[:posted]]
+                    raise _in_part(error, number, total, delivered)
+                posted += articles
         log.info("%s: digest %s (%d items, batch %s) accepted by %s in %d message(s)",
                  self.name, digest.digest, len(digest.items), digest.batch_id,
                  self._where(), total)
@@ -207,16 +211,27 @@ class SlackChannel(Channel):
         return f"Slack webhook at {parts.hostname or '?'}{port}"
 
 
-def _in_part(error: DeliveryError, number: int, total: int) -> DeliveryError:
-    """`error` saying which message failed and what became of the ones before it."""
+def _in_part(error: DeliveryError, number: int, total: int,
+             delivered: Sequence[int]) -> DeliveryError:
+    """`error` saying which message failed and what became of the ones before it.
+
+    Refused as too big, the deliveries in the messages already posted go with the error:
+    the smaller digest that follows within the run leaves them out (posting them again
+    would repeat what the channel already shows). Any other failure leaves the whole
+    digest pending, to be posted again in full by a later run."""
     if total == 1:
         return error
     where = f"message {number} of {total}"
     if number > 1:
         done = "message 1" if number == 2 else f"messages 1-{number - 1}"
-        where += (f"; {done} already posted" if error.permanent
-                  else f"; {done} already posted, will be posted again with the rest")
-    return DeliveryError(f"{error.message} ({where})", error.permanent, too_big=error.too_big)
+        if error.permanent:
+            where += f"; {done} already posted"
+        elif error.too_big:
+            where += f"; {done} already posted, the rest goes again smaller"
+        else:
+            where += f"; {done} already posted, will be posted again with the rest"
+    return DeliveryError(f"{error.message} ({where})", error.permanent, too_big=error.too_big,
+                         delivered=delivered if error.too_big else ())
 
 
 def _reason(exc: BaseException) -> str:

@@ -133,6 +133,13 @@ def digest_zone(digest: RenderedDigest) -> tzinfo:
 def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[dict[str, Any]]:
     """The webhook payloads for `digest`, in order: every article once, each message within
     Slack's limits, headers numbered "(k/n)" when there is more than one."""
+    return [message for message, _ in build_parts(digest, zone)]
+
+
+def build_parts(digest: RenderedDigest,
+                zone: tzinfo | None = None) -> list[tuple[dict[str, Any], int]]:
+    """`build_messages`, each payload with the number of articles it shows: the first k
+    messages show the first (sum of their counts) of `digest.items`, the order shown."""
     if zone is None:
         context = shared_context(digest)
     else:
@@ -141,8 +148,9 @@ def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[d
     intro = _context(f"Vedette digest *{clip(context['digest'], 200)}* · "
                      f"{clip(context['generated'], 100)}")
     bodies: list[list[dict[str, Any]]] = []
+    counts: list[int] = []
     body: list[dict[str, Any]] = []
-    used = 0
+    used = count = 0
     budget = MESSAGE_MAX - HEADER_MAX - _chars(intro)
     for topic in context["topics"]:
         for number, article in enumerate(topic["articles"]):
@@ -151,17 +159,21 @@ def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[d
             if body and (len(body) + len(heading) + len(unit) > MAX_BLOCKS - _OVERHEAD
                          or used + _chars(*heading, *unit) > budget):
                 bodies.append(body)
-                body, used, heading = [], 0, [_topic(topic, continued=number > 0)]
+                counts.append(count)
+                body, used, count, heading = [], 0, 0, [_topic(topic, continued=number > 0)]
             body += heading + unit
             used += _chars(*heading, *unit)
+            count += 1
     if context.get("left_out"):
         unit = [_left_out(context)]
         if body and (len(body) + 1 > MAX_BLOCKS - _OVERHEAD or used + _chars(*unit) > budget):
             bodies.append(body)
-            body = []
+            counts.append(count)
+            body, count = [], 0
         body += unit
     if body or not bodies:
         bodies.append(body or [_section("Nothing new matched your topics since the last digest.")])
+        counts.append(count)
     total = len(bodies)
     messages = []
     for index, blocks in enumerate(bodies, 1):
@@ -174,7 +186,7 @@ def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[d
             "unfurl_links": False,
             "unfurl_media": False,
         })
-    return messages
+    return list(zip(messages, counts, strict=True))
 
 
 def _article(article: dict[str, Any]) -> list[dict[str, Any]]:

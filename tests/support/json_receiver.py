@@ -43,11 +43,15 @@ class JsonReceiver:
     path or a folder above it (`{"/fail": 500}` also fails `/fail/TOKEN`).
 
     `"hang"` reads the request and answers nothing until `stop()` (or HANG_LIMIT seconds).
+    `size_limits` maps a path to the longest body it takes: a longer one is answered 413,
+    as a service with a payload limit does.
     """
 
-    def __init__(self, reply: Reply = 200, routes: dict[str, Reply] | None = None) -> None:
+    def __init__(self, reply: Reply = 200, routes: dict[str, Reply] | None = None,
+                 size_limits: dict[str, int] | None = None) -> None:
         self.reply: Reply = reply
         self.routes: dict[str, Reply] = dict(routes or {})
+        self.size_limits: dict[str, int] = dict(size_limits or {})
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -60,6 +64,9 @@ class JsonReceiver:
                 with receiver._lock:
                     receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                 reply = receiver.reply_for(self.path)
+                limit = receiver.size_limits.get(self.path.split("?")[0])
+                if limit is not None and len(body) > limit:
+                    reply = 413
                 if reply == "hang":
                     receiver._release.wait(HANG_LIMIT)
                     self.close_connection = True

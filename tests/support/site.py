@@ -8,7 +8,19 @@ from http.server import BaseHTTPRequestHandler
 
 from vedette.demo.site import Hit, LocalSite, Route
 
-__all__ = ["Hit", "LocalSite", "Route", "drip", "endless"]
+__all__ = ["Hit", "LocalSite", "Route", "delayed", "drip", "endless"]
+
+
+def delayed(body: bytes, pause: float) -> Callable[[BaseHTTPRequestHandler], None]:
+    """An HTML page answered after `pause` seconds (to order what a crawl stores)."""
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        time.sleep(pause)
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+    return handler
 
 
 def drip(chunks: int, pause: float) -> Callable[[BaseHTTPRequestHandler], None]:
