@@ -45,6 +45,10 @@ CASES = {
     "unknown key with a hint": (
         {"sources.yaml": GOOD["sources.yaml"] + "    schedul: every 5m\n"},
         "sources.yaml:5: sources[0].schedul: unknown key (did you mean 'schedule'?)"),
+    "key of another kind of entry": (
+        {"alerts.yaml": GOOD["alerts.yaml"].replace("type: file", "type: file\n    retries: 2")},
+        "alerts.yaml:4: channels.archive.retries: unknown key: this kind of entry has no "
+        "'retries' (see docs/config.md)"),
     "unknown section": ({"extra.yaml": "topcs: []\n"},
                         "extra.yaml:1: topcs: unknown section (did you mean 'topics'?)"),
     "broken YAML": ({"keywords.yaml": "topics:\n  - name: [unclosed\n"},

@@ -202,7 +202,11 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
 def _describe(error: Any, key_path: KeyPath) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key" + _hint(str(key_path[-1]) if key_path else "", _all_field_names())
+        word = str(key_path[-1]) if key_path else ""
+        names = _all_field_names()
+        if word in names:  # a key of other entries (`retries` on a file channel): no hint
+            return f"unknown key: this kind of entry has no {word!r} (see docs/config.md)"
+        return "unknown key" + _hint(word, names)
     if kind == "missing":
         return "required key is missing"
     message = _PLAIN.get(kind) or str(error["msg"]).removeprefix("Value error, ")
