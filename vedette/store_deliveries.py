@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
-from vedette.errors import StateError
-from vedette.store_guard import guarded
+from vedette.store_guard import StorePart, guarded
 from vedette.store_matches import (
     PendingItem,
     highlights_from,
@@ -23,13 +20,7 @@ from vedette.store_matches import (
 from vedette.store_runs import _from_iso, _iso, utcnow
 
 
-class DeliveriesMixin:
-    _db: sqlite3.Connection
-    path: Path
-    fault: StateError | None
-
-    def _transaction(self) -> Any:
-        raise NotImplementedError
+class DeliveriesMixin(StorePart):
 
     @guarded
     def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:

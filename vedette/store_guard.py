@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from vedette.errors import StateError, StateWriteError
 
@@ -166,3 +166,15 @@ def guarded(method: Callable[Concatenate[G, P], R]) -> Callable[Concatenate[G, P
             raise fault from exc
 
     return wrapper
+
+
+class StorePart:
+    """What every part of the store (its runs, its deliveries) relies on from `Store`: the
+    connection, the file, the first fault met, and one transaction at a time."""
+
+    _db: sqlite3.Connection
+    path: Path
+    fault: StateError | None
+
+    def _transaction(self) -> Any:
+        raise NotImplementedError

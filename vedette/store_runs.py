@@ -3,14 +3,10 @@ times and source-health notices (a part of `Store`, kept in its own module)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from vedette.errors import StateError
-from vedette.store_guard import guarded
+from vedette.store_guard import StorePart, guarded
 
 
 def utcnow() -> datetime:
@@ -43,13 +39,7 @@ class RunRecord:
     extraction_timeouts: int = 0   # pages past settings.extraction_timeout (feed text used)
 
 
-class RunsMixin:
-    _db: sqlite3.Connection
-    path: Path
-    fault: StateError | None
-
-    def _transaction(self) -> Any:
-        raise NotImplementedError
+class RunsMixin(StorePart):
 
     # -- crawl runs and feed validators ------------------------------------------------------
 
