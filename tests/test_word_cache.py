@@ -10,6 +10,7 @@ import logging
 import pickle
 import sqlite3
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -377,3 +378,70 @@ def test_successive_cron_runs_with_worker_processes_share_the_cache(
         titles = {title for (title,) in db.execute(
             "SELECT a.title FROM matches m JOIN articles a ON a.id = m.article_id")}
     assert titles == {LOI.title, PLANT.title}
+
+
+_COMPILE_IN_A_FRESH_PROCESS = """
+import logging, sys
+from vedette.config.schema import Topic
+from vedette.matching import ArticleText, Matcher
+logging.basicConfig(level=logging.DEBUG, format="%(name)s %(message)s", stream=sys.stdout)
+topic = Topic.model_validate({"name": "P", "any": [sys.argv[2], "šaudmenys"]})
+matcher = Matcher([topic], __import__("pathlib").Path(sys.argv[1]))
+print("MATCHED", bool(matcher.match(ArticleText(title=sys.argv[3], language="en"))))
+"""
+
+
+def _compile_in_a_fresh_process(cache: Path, term: str, title: str, home: Path) -> str:
+    import os
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", _COMPILE_IN_A_FRESH_PROCESS, str(cache), term,
+                           title], capture_output=True, text=True, timeout=120, check=True,
+                          env={**os.environ, "XDG_CACHE_HOME": str(home)})
+    return done.stdout
+
+
+def test_lexicons_are_built_once_and_read_back_by_later_processes(tmp_path: Path) -> None:
+    cache, home = tmp_path / "vedette.db.cache", tmp_path / "home-cache"
+
+    def compiled(term: str, title: str, state_cache: Path = cache) -> str:
+        return _compile_in_a_fresh_process(state_cache, term, title, home)
+
+    first = compiled("joint production", "Joint productions start")
+    assert "en lexicon built from simplemma's dictionary" in first
+    assert "lt lexicon built from simplemma's dictionary" in first
+    assert "MATCHED True" in first
+    assert len(list((home / "vedette").glob("lexicon-*"))) == 2
+    # Other topics: compiled afresh, with the lexicons read back instead of built.
+    second = compiled("air defense", "Air defences held")
+    assert "en lexicon read back from the matching cache" in second
+    assert "lexicon built" not in second
+    assert "MATCHED True" in second
+    # Topics compiled before need no lexicon at all.
+    again = compiled("joint production", "A joint product launch")
+    assert "lexicon" not in again
+    assert "MATCHED False" in again
+    # Another state finds them in the user's cache folder.
+    other = compiled("joint productions", "Joint production", tmp_path / "b" / "x.db.cache")
+    assert "en lexicon read back from the user's cache folder" in other
+    assert "MATCHED True" in other
+    # A damaged lexicon, or one that is not what Vedette writes, is never used: built
+    # again, with the same keys.
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE lexicons SET data = ?, checksum = ? WHERE lang = 'en'",
+                   (b"not\0a lexicon", zlib.crc32(b"not\0a lexicon")))
+    for path in (home / "vedette").glob("lexicon-en-*"):
+        path.write_bytes(path.read_bytes()[:-10])
+    third = compiled("co-production", "A co-product of refining")
+    assert "en lexicon built from simplemma's dictionary" in third
+    assert "lt lexicon read back from the matching cache" in third
+    assert "MATCHED False" in third
+
+
+def test_a_user_cache_folder_that_cannot_be_used_costs_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    done = _compile_in_a_fresh_process(tmp_path / "s.db.cache", "joint production",
+                                       "Joint productions start", blocker)
+    assert "lexicon built" in done and "MATCHED True" in done
+    assert blocker.read_text() == "a file where the cache folder would be"

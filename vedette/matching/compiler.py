@@ -24,6 +24,7 @@ import ahocorasick
 from vedette.config.schema import Topic
 from vedette.matching.encoding import Vocabulary
 from vedette.matching.languages import EXACT, LANGUAGES, SLOT, languages_for_script
+from vedette.matching.lemmas import LEMMATISED
 from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term
 from vedette.matching.rules import Ref, refs_of, topic_rule
 from vedette.matching.stemming import Analyzer
@@ -87,6 +88,9 @@ class Compiled:
     """For each prefix id, the wildcard terms anchored on it."""
     warnings: tuple[str, ...] = ()
     """What the user should hear about the topics each time they are loaded."""
+    lemma_tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    """For English and Lithuanian text words, the forms whose key is not their stem, cut
+    to those that matter to these terms (`lemmas.Lexicon.table`)."""
 
     @property
     def empty(self) -> bool:
@@ -111,6 +115,7 @@ class _Builder:
         self.read: dict[tuple[str, bool, tuple[str, ...]],
                         tuple[list[tuple[str, bool]], tuple[str, ...]]] = {}
         self.warnings: list[str] = []
+        self.langs: set[str] = set()  # languages some term is compiled for
 
     def ref(self, term: Term, topic_index: int, hint: tuple[str, ...]) -> Ref:
         # A list-form topic's terms come here twice (its rule tree and its flat lists).
@@ -143,6 +148,7 @@ class _Builder:
         elif term.exact:
             self.patterns[self.vocabulary.add(exact_form(w) for w in plain)][EXACT].add(term_id)
         else:
+            self.langs.update(langs)
             for lang in langs:
                 for keys in self.analyzer.term_keys(plain, lang):
                     self.patterns[self.vocabulary.add(keys)][SLOT[lang]].add(term_id)
@@ -152,6 +158,8 @@ class _Builder:
     ) -> None:
         kind = "exact" if term.exact else "folded"
         slots = (EXACT,) if term.exact else tuple(SLOT[lang] for lang in langs)
+        if not term.exact:
+            self.langs.update(langs)
         elements: list[Element | tuple[str, str]] = []
         for word, wildcard in words:
             if wildcard:
@@ -210,6 +218,8 @@ class _Builder:
             exact_prefixes={p: i for (kind, p), i in prefixes.items() if kind == "exact"},
             wild_by_prefix=tuple(tuple(ids) for ids in by_prefix),
             warnings=tuple(self.warnings),
+            lemma_tables={lang: self.analyzer.lexicon(lang).table(codes)
+                          for lang in LEMMATISED if lang in self.langs},
         )
 
 

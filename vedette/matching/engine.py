@@ -51,13 +51,15 @@ class Matcher:
         the compiled topics and costly word keys (see `cachefile`)."""
         self._cache = CacheFile(cache) if cache is not None else None
         self._memory = StoredKeys(self._cache) if self._cache is not None else None
-        self._analyzer = Analyzer(self._memory)
-        self._compiled: Compiled = compiled_topics(topics, self._analyzer, self._cache)
+        self._compiled: Compiled = compiled_topics(
+            topics, Analyzer(self._memory, lexicons=self._cache), self._cache)
         compiled = self._compiled
         for warning in compiled.warnings:
             log.warning("%s", warning)
+        # Text words need only the dictionary forms these topics use (`lemmas`).
+        text_keys = Analyzer(self._memory, compiled.lemma_tables)
         self._encoder = StreamEncoder(
-            self._analyzer, compiled.vocabulary, compiled.other, len(SLOT) + 1
+            text_keys, compiled.vocabulary, compiled.other, len(SLOT) + 1
         )
         self._marker = PrefixMarker(compiled.folded_prefixes, compiled.exact_prefixes)
 

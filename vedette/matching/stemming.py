@@ -1,8 +1,9 @@
 """Per-word keys: the normalised, stemmed or lemmatised forms that matching compares.
 
 A word gets one key per language slot. For a language of the word's own script the key is
-its stem (Snowball: English, Lithuanian, Polish, Russian) or lemma (pymorphy3: Ukrainian);
-for any other language it is the case-folded word itself. Text words and term words go
+its dictionary lemma (simplemma: English; pymorphy3: Ukrainian), the stem of its lemma
+(Lithuanian) or its stem (Snowball: Polish, Russian, and words the dictionaries lack; see
+`lemmas`); for any other language it is the case-folded word itself. Text words and term words go
 through the same functions, so both sides of a comparison always have comparable keys.
 """
 
@@ -23,6 +24,7 @@ import Stemmer
 from pymorphy3 import MorphAnalyzer
 from pymorphy3.units import DictionaryAnalyzer
 
+from vedette.matching import lemmas
 from vedette.matching.languages import EXACT, LANGUAGES, SCRIPT
 from vedette.matching.tokens import (
     EDGE,
@@ -36,7 +38,7 @@ from vedette.matching.tokens import (
 _SNOWBALL = {"en": "english", "lt": "lithuanian", "pl": "polish", "ru": "russian"}
 _MAX_VARIANTS = 16  # lemma combinations per term and language (ambiguous Ukrainian words)
 
-KEYS_VERSION = 1
+KEYS_VERSION = 2
 """Bump whenever a word's key changes for a reason `keys_edition` doesn't show by itself:
 folding or cleaning in `tokens`, a new stemmer or lemma source (dictionary lemmas), a
 change of slots. Word keys stored by an earlier edition are then never read (see
@@ -54,6 +56,7 @@ def keys_edition() -> str:
         "words": [TOKEN_RE.pattern, EDGE],  # how a chunk splits into words
         "unicode": unicodedata.unidata_version,  # NFKC and case folding
         "PyStemmer": Stemmer.version(),
+        "lemmas": lemmas.EDITION,
         "pymorphy3": pymorphy3.__version__,
         "pymorphy3-dicts-uk": pymorphy3_dicts_uk.__version__,
         "uk-dictionary": dict(json.loads(dictionary.read_text(encoding="utf-8"))),
@@ -116,9 +119,17 @@ class Analyzer:
     process in a `KeyMemory`.
     """
 
-    def __init__(self, memory: KeyMemory | None = None) -> None:
-        """`memory`: where the keys of costly words outlive the process, if anywhere."""
+    def __init__(self, memory: KeyMemory | None = None,
+                 tables: dict[str, dict[str, str]] | None = None,
+                 lexicons: lemmas.LexiconStore | None = None) -> None:
+        """`memory`: where the keys of costly words outlive the process, if anywhere.
+        `tables`: for text words, the lemmatised languages' dictionaries cut to the forms
+        compiled topics use (`lemmas.Lexicon.table`); without them, the whole lexicons,
+        as compiling needs, loaded on first use (from `lexicons`, where they are kept
+        between processes, if given)."""
         self._memory = memory
+        self._tables = tables
+        self._lexicons = lexicons
         self._stemmers = {lang: Stemmer.Stemmer(algo) for lang, algo in _SNOWBALL.items()}
         for stemmer in self._stemmers.values():
             # PyStemmer's own cache of 10,000 words makes a stem cost 3-6 µs instead of
@@ -168,8 +179,14 @@ class Analyzer:
                 found = self._lemmas_uk(folded)
             else:
                 found = [self._key(folded, lang)]
+                if lang in lemmas.LEMMATISED and script_of(folded) == SCRIPT[lang]:
+                    found += self.lexicon(lang).plural_twins(found[0])
             self._term_words[word, lang] = found
         return found
+
+    def lexicon(self, lang: str) -> lemmas.Lexicon:
+        """The whole lexicon of a lemmatised language (`lemmas.LEMMATISED`)."""
+        return lemmas.lexicon(lang, self._lexicons)
 
     def _key(self, folded: str, lang: str) -> str:
         if script_of(folded) != SCRIPT[lang]:
@@ -181,6 +198,11 @@ class Analyzer:
         """Stems or lemmas of folded words of `lang`'s own script; call under the lock."""
         if lang == "uk":
             return self._lemmas(folded)
+        if lang in lemmas.LEMMATISED:
+            table = (self._tables.get(lang, {}) if self._tables is not None
+                     else self.lexicon(lang).keys)
+            # A dictionary form's key where it differs from the fallback, else the fallback.
+            return list(map(table.get, folded, lemmas.fallbacks(lang, folded)))
         if lang == "ru":
             # Russian writes ё as е more often than not
             folded = [form.replace("ё", "е") for form in folded]
