@@ -6,8 +6,8 @@ Needs simplemma and pymorphy3-dicts-ru besides Vedette's own dependencies
 (`pip install simplemma pymorphy3-dicts-ru`); without them it says which is missing and
 exits with status 2.
 
-For each language and each candidate source of keys (Snowball stems and pymorphy3 as the
-matcher uses them today; simplemma; pymorphy3 with the Russian or Ukrainian dictionary;
+For each language and each candidate source of keys (Vedette's keys as the matcher computes
+them now, "today"; Snowball stems; simplemma; pymorphy3 with the Russian or Ukrainian dictionary;
 combinations that take a dictionary's lemma where the dictionary knows the word and fall
 back on another source otherwise), it reports:
 
@@ -80,8 +80,9 @@ import yaml  # noqa: E402
 from simplemma.strategies.dictionaries import DefaultDictionaryFactory  # noqa: E402
 
 from vedette.config.schema import Topic  # noqa: E402
-from vedette.matching import ArticleText, Matcher  # noqa: E402
+from vedette.matching import ArticleText  # noqa: E402
 from vedette.matching.compiler import _term_languages  # noqa: E402
+from vedette.matching.engine import Matcher  # noqa: E402
 from vedette.matching.languages import (  # noqa: E402
     LANGUAGES,
     SCRIPT,
@@ -189,7 +190,7 @@ def sources(lang: str) -> list[Source]:
     def today_batch(words: list[str]) -> object:
         return analyzer.word_keys(words, slot)
 
-    today = "pymorphy3 (today)" if lang == "uk" else "Snowball (today)"
+    today = "Vedette's keys (as shipped)"
     found.append(Source(today, today_text, today_term,
                         ("pymorphy3-uk",) if lang == "uk" else (f"snowball-{lang}",),
                         today_batch))
@@ -212,6 +213,13 @@ def sources(lang: str) -> list[Source]:
 
         def stem(word: str) -> str:
             return stemmer.stemWord(word.replace("ё", "е") if lang == "ru" else word)
+
+        def stem_only(word: str) -> Keys:
+            return _ru([stem(word)], lang)
+
+        if lang in ("en", "lt"):
+            found.append(Source("Snowball (before lemmas)", stem_only, stem_only,
+                                (f"snowball-{lang}",)))
 
         def sm_else_stem(word: str) -> Keys:
             return _ru([lemma(word) if known(word) else stem(word)], lang)

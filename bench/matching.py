@@ -53,7 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vedette.config.schema import Topic  # noqa: E402
-from vedette.matching import ArticleText, Matcher  # noqa: E402
+from vedette.matching import ArticleText  # noqa: E402
+from vedette.matching.engine import Matcher  # noqa: E402
 from vedette.matching.stemming import _morph_uk  # noqa: E402
 
 CORPUS = ROOT / ".." / "shared" / "corpus" / "truth" / "aeb-ground-truth.json"

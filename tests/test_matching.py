@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from vedette.config.schema import Topic
-from vedette.matching import ArticleText, Matcher, Snippet, TopicMatch
+from vedette.matching import ArticleText, Snippet, TopicMatch
+from vedette.matching.engine import Matcher
 
 CASES_FILE = Path(__file__).with_name("matching_cases.yaml")
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from vedette.config.schema import Topic
-from vedette.matching import ArticleText, Matcher
+from vedette.matching import ArticleText
+from vedette.matching.engine import Matcher
 from vedette.matching.languages import LANGUAGES
 
 HERE = Path(__file__).parent

@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import Workspace
 from tests.test_config import GOOD, problems, write
 from vedette.config.schema import Topic
-from vedette.matching import ArticleText, Matcher
+from vedette.matching import ArticleText
+from vedette.matching.engine import Matcher
 from vedette.matching.query import (
     AllOf,
     AnyOf,

@@ -7,7 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from vedette.config.schema import Topic
-from vedette.matching import ArticleText, Matcher
+from vedette.matching import ArticleText
+from vedette.matching.engine import Matcher
 from vedette.store import NewArticle, Store
 from vedette.store_schema import MIGRATIONS
 

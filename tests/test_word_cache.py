@@ -21,8 +21,10 @@ from tests.support.site import LocalSite
 from tests.test_matching import CASES, article, topic
 from vedette.config.schema import Topic
 from vedette.cpu import CpuPool
-from vedette.matching import ArticleText, Matcher, cachefile, stored
+from vedette.matching import ArticleText, cachefile, stored
 from vedette.matching.cachefile import cache_path
+from vedette.matching.engine import Matcher
+from vedette.matching.models import rules_of
 
 TOPICS = [
     topic("Drones", any=["long-range drones", "далекобійні дрони", "ударний безпілотник"]),
@@ -132,11 +134,11 @@ def test_compiled_topics_are_read_back_and_follow_every_edit(tmp_path: Path) -> 
     edited = [topic("Drones", any=["=HIMARS"])]
     assert Matcher(first, path).match(text)
     (key,) = compiled_keys(path)
-    assert key == stored.topics_key(first)
+    assert key == stored.topics_key(rules_of(first))
     # What is stored under a topics' key is what a fresh matcher uses: planted under the
     # key of `edited`, the compiled form of `first` finds "long-range drones".
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE compiled SET key = ?", (stored.topics_key(edited),))
+        db.execute("UPDATE compiled SET key = ?", (stored.topics_key(rules_of(edited)),))
     (found,) = Matcher(edited, path).match(text)
     assert found.terms == ("long-range drones",)
     # Any edit of the topics is another key: compiled afresh, and kept beside.
@@ -319,7 +321,7 @@ def test_worker_processes_save_for_the_next_run(tmp_path: Path) -> None:
     assert _match_all(pool, TEXTS) == expected
     pool.close()  # the workers exit, and save on their way out
     assert "шахедами" in _wait_for(cache_path(state), "шахедами")
-    assert compiled_keys(cache_path(state)) == [stored.topics_key(TOPICS)]
+    assert compiled_keys(cache_path(state)) == [stored.topics_key(rules_of(TOPICS))]
 
     again = CpuPool(2, TOPICS, state)
     assert _match_all(again, TEXTS) == expected
@@ -383,7 +385,8 @@ def test_successive_cron_runs_with_worker_processes_share_the_cache(
 _COMPILE_IN_A_FRESH_PROCESS = """
 import logging, sys
 from vedette.config.schema import Topic
-from vedette.matching import ArticleText, Matcher
+from vedette.matching import ArticleText
+from vedette.matching.engine import Matcher
 logging.basicConfig(level=logging.DEBUG, format="%(name)s %(message)s", stream=sys.stdout)
 topic = Topic.model_validate({"name": "P", "any": [sys.argv[2], "šaudmenys"]})
 matcher = Matcher([topic], __import__("pathlib").Path(sys.argv[1]))

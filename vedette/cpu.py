@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from vedette.config import Topic
-from vedette.matching import ArticleText, Matcher, TopicMatch
+from vedette.matching import ArticleText, TopicMatch
 from vedette.matching.cachefile import cache_path, vet
+from vedette.matching.engine import Matcher
 from vedette.page import PageResult, read_page
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from tests.fuzz.harness import ROOT, Broken, fuzz, instrumented, one_line
 
 with instrumented(__name__, ["vedette"]):
     from vedette.config.schema import Topic
-    from vedette.matching import ArticleText, Matcher
+    from vedette.matching import ArticleText
+    from vedette.matching.engine import Matcher
     from vedette.matching.query import QuerySyntaxError, parse
 
 TARGET = "query"

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from vedette.config import Config
 from vedette.config.schema import json_schema
-from vedette.matching import ArticleText, Matcher, Snippet
+from vedette.matching import ArticleText, Snippet
+from vedette.matching.engine import Matcher
 from vedette.output import Output
 from vedette.store import Store
 

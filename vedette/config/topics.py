@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from vedette.config.base import SLUG, Model
 from vedette.config.types import slugify
+from vedette.matching.models import TermRule, TopicRule
 from vedette.matching.tokens import TermError, term_words
 
 Language = Literal["en", "uk", "lt", "ru", "pl"]
@@ -75,6 +76,15 @@ class Topic(Model):
     """Languages the terms are written in (en, uk, lt, ru, pl), when their script alone does
     not say: picks the stemmer, and scans every article in those languages. Default: every
     language of the term's script."""
+
+    def rule(self) -> TopicRule:
+        """What the matcher needs of this topic."""
+        def terms(specs: list[TermSpec]) -> tuple[TermRule, ...]:
+            return tuple(TermRule(spec.term, spec.exact) for spec in specs)
+
+        return TopicRule(id=self.id, name=self.name, any=terms(self.any), all=terms(self.all),
+                         none=terms(self.none), query=self.query,
+                         languages=tuple(self.languages))
 
     @field_validator("query")
     @classmethod

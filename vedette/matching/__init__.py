@@ -1,29 +1,20 @@
 """The matching engine: which keyword topics an article mentions, where, and in what words.
 
-All topics are compiled once into one Aho-Corasick automaton over normalised, stemmed word
-streams (see DESIGN.md, "Matching semantics").
+All topics are compiled once into one Aho-Corasick automaton over normalised word keys
+(lemmas and stems) of each language (docs/matching.md; the engine is
+`vedette.matching.engine.Matcher`). This package root holds only the value types, so that
+importing them (as the config schema and the store do) loads no analyser.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from vedette.matching.models import (
+    ArticleText,
+    HasRule,
+    Snippet,
+    TermRule,
+    TopicMatch,
+    TopicRule,
+)
 
-if TYPE_CHECKING:
-    from vedette.matching.engine import Matcher
-    from vedette.matching.models import ArticleText, Snippet, TopicMatch
-
-__all__ = ["ArticleText", "Matcher", "Snippet", "TopicMatch"]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported lazily: the config schema uses the query parser in this package, and the
-    # engine uses the config schema; eager imports here would make that a cycle.
-    if name == "Matcher":
-        from vedette.matching.engine import Matcher
-
-        return Matcher
-    if name in ("ArticleText", "Snippet", "TopicMatch"):
-        from vedette.matching import models
-
-        return getattr(models, name)
-    raise AttributeError(name)
+__all__ = ["ArticleText", "HasRule", "Snippet", "TermRule", "TopicMatch", "TopicRule"]

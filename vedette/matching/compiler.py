@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from vedette.config.schema import Topic
 from vedette.matching.encoding import Vocabulary
 from vedette.matching.languages import EXACT, LANGUAGES, SLOT, languages_for_script
 from vedette.matching.lemmas import LEMMATISED
+from vedette.matching.models import TopicRule
 from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term
 from vedette.matching.rules import Ref, refs_of, topic_rule
 from vedette.matching.stemming import Analyzer
@@ -44,7 +44,7 @@ class TopicPlan:
     """One topic reduced to term ids: what the decision needs."""
 
     index: int
-    topic: Topic
+    topic: TopicRule
     rule: object
     """The topic's rule tree (see `rules`), with `Ref` leaves."""
     refs: tuple[Ref, ...]
@@ -228,7 +228,7 @@ def _as_prefix(element: Element) -> int:
     return element
 
 
-def compile_topics(topics: Sequence[Topic], analyzer: Analyzer) -> Compiled:
+def compile_topics(topics: Sequence[TopicRule], analyzer: Analyzer) -> Compiled:
     builder = _Builder(analyzer)
     plans = []
     forced: set[str] = set()

@@ -7,13 +7,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from vedette.config.schema import Topic
 from vedette.matching.cachefile import CacheFile
 from vedette.matching.compiler import Compiled, TopicPlan, WildTerm
 from vedette.matching.encoding import PrefixMarker, StreamEncoder
 from vedette.matching.languages import EXACT, SLOT, article_languages, field_languages
 from vedette.matching.locate import HitOffsets, Scan
-from vedette.matching.models import ArticleText, TopicMatch
+from vedette.matching.models import ArticleText, HasRule, TopicMatch, TopicRule, rules_of
 from vedette.matching.report import MatchReport
 from vedette.matching.rules import Evidence, Hit, Hits, evidence, holds
 from vedette.matching.stemming import Analyzer
@@ -46,13 +45,13 @@ class Matcher:
     does not change it, apart from caches of word keys that are safe to share.
     """
 
-    def __init__(self, topics: Sequence[Topic], cache: Path | None = None) -> None:
+    def __init__(self, topics: Sequence[TopicRule | HasRule], cache: Path | None = None) -> None:
         """`cache`: a file that keeps what a fresh process would otherwise work out again,
         the compiled topics and costly word keys (see `cachefile`)."""
         self._cache = CacheFile(cache) if cache is not None else None
         self._memory = StoredKeys(self._cache) if self._cache is not None else None
         self._compiled: Compiled = compiled_topics(
-            topics, Analyzer(self._memory, lexicons=self._cache), self._cache)
+            rules_of(topics), Analyzer(self._memory, lexicons=self._cache), self._cache)
         compiled = self._compiled
         for warning in compiled.warnings:
             log.warning("%s", warning)

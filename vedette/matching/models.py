@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 FIELDS: tuple[str, ...] = ("title", "summary", "body")
 """The searched fields, in the order matches report them."""
+
+
+@dataclass(frozen=True)
+class TermRule:
+    """One term of a topic's lists, as written (without the `=` of an exact term)."""
+
+    term: str
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """A topic as the matcher needs it: the config's topics convert into this
+    (`vedette.config.topics.Topic.rule`), so matching never reads the config."""
+
+    id: str
+    name: str
+    any: tuple[TermRule, ...] = ()
+    all: tuple[TermRule, ...] = ()
+    none: tuple[TermRule, ...] = ()
+    query: str | None = None
+    languages: tuple[str, ...] = ()
+
+
+class HasRule(Protocol):
+    """Anything that converts into a `TopicRule` (a config topic)."""
+
+    def rule(self) -> TopicRule: ...
+
+
+def rules_of(topics: Sequence[TopicRule | HasRule]) -> list[TopicRule]:
+    """The rules of topics given as rules or as something that converts into them."""
+    return [topic if isinstance(topic, TopicRule) else topic.rule() for topic in topics]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vedette.matching.models import FIELDS
+from vedette.matching.models import FIELDS, TopicRule
 from vedette.matching.query import AllOf, AnyOf, InField, Near, Not, Term, parse
 
 Hit = tuple[int, int, int]
@@ -37,8 +37,8 @@ class Ref:
     written: str
 
 
-def topic_rule(topic: Any) -> Any:
-    """The topic's rule with `Term` leaves (`topic` is a config `Topic`)."""
+def topic_rule(topic: TopicRule) -> Any:
+    """The topic's rule with `Term` leaves."""
     parts: list[Any] = []
     if topic.query:
         parts.append(parse(topic.query))

@@ -19,6 +19,7 @@ import functools
 import gc
 import hashlib
 import io
+import json
 import logging
 import pickle
 import time
@@ -27,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import vedette
-from vedette.config.schema import Topic
 from vedette.matching.cachefile import CacheFile
 from vedette.matching.compiler import Compiled, compile_topics
+from vedette.matching.models import TopicRule
 from vedette.matching.stemming import Analyzer, keys_edition
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ _ALLOWED = {
 }
 
 
-def compiled_topics(topics: Sequence[Topic], analyzer: Analyzer,
+def compiled_topics(topics: Sequence[TopicRule], analyzer: Analyzer,
                     cache: CacheFile | None) -> Compiled:
     """The topics compiled: from the cache when it holds them, else compiled (and kept)."""
     with _no_collection():
@@ -78,11 +79,11 @@ def _no_collection() -> Iterator[None]:
             gc.enable()
 
 
-def topics_key(topics: Sequence[Topic]) -> str:
+def topics_key(topics: Sequence[TopicRule]) -> str:
     """Names the compiled form of `topics` with this code and word normalisation."""
     digest = hashlib.sha256(f"{FORMAT}\n{_code_edition()}\n{keys_edition()}\n".encode())
     for topic in topics:
-        digest.update(topic.model_dump_json().encode())
+        digest.update(json.dumps(dataclasses.asdict(topic), ensure_ascii=False).encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -103,7 +104,7 @@ def _dumps(compiled: Compiled) -> bytes:
     return pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _loads(data: bytes, topics: Sequence[Topic]) -> Compiled:
+def _loads(data: bytes, topics: Sequence[TopicRule]) -> Compiled:
     bare = _Unpickler(io.BytesIO(data)).load()
     if not isinstance(bare, Compiled) or len(bare.plans) != len(topics):
         raise ValueError("not the compiled form of these topics")
