@@ -35,9 +35,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
-import simplemma
 import Stemmer
-from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 
 from vedette.matching.lexiconfile import UserLexicons
 from vedette.matching.tokens import forms
@@ -46,7 +44,6 @@ log = logging.getLogger(__name__)
 
 LEMMATISED = ("en", "lt")
 """Languages whose keys come from a dictionary's lemmas (the others: `stemming`)."""
-EDITION = f"simplemma {simplemma.__version__}"
 _SNOWBALL = {"en": "english", "lt": "lithuanian"}
 # Harman's S-stemmer, first rule that applies: -ies → -y (not -eies, -aies), -es → -e (not
 # -aes, -ees, -oes), -s → "" (not -us, -ss); words of three letters or fewer are left
@@ -77,11 +74,11 @@ def fallbacks(lang: str, folded: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """One language's dictionary as keys, for the forms whose key is not their stem."""
+    """One language's dictionary as keys, for the forms whose key is not their fallback."""
 
     lang: str
     keys: dict[str, str]
-    """Folded form → key, for every dictionary form whose key differs from its stem."""
+    """Folded form → key, for every dictionary form whose key differs from its fallback."""
     stems: tuple[str, ...]
     """The fallback key of each form of `keys`, in the same order."""
 
@@ -94,8 +91,8 @@ class Lexicon:
                 if key in used or stem in used}
 
     def plural_twins(self, key: str) -> list[str]:
-        """English plurals the dictionary keeps as lemmas of their own ("sales", "savings",
-        "means") beside their singular: a term word with one key also gets the other,
+        """English plurals the dictionary keeps as lemmas of their own ("sales", "means",
+        "remains") beside their singular: a term word with one key also gets the other,
         where the two share a stem (so this joins only what stems joined: "news" stays
         apart from "new")."""
         if self.lang != "en":
@@ -160,7 +157,7 @@ def lexicon(lang: str, store: LexiconStore | None = None) -> Lexicon:
 
 
 def _load(lang: str, store: LexiconStore | None) -> Lexicon:
-    user = UserLexicons(EDITION)
+    user = UserLexicons(edition())
     for where, source in (("the matching cache", store), ("the user's cache folder", user)):
         data = source.lexicon(lang) if source is not None else None
         found = Lexicon.decode(lang, data) if data is not None else None
@@ -213,8 +210,18 @@ def _build(lang: str) -> Lexicon:
                    tuple(itertools.compress(fallback, differ)))
 
 
+@functools.cache
+def edition() -> str:
+    """The source of the lexicons, for the keys that depend on them (`keys_edition`)."""
+    import simplemma  # imported when needed: a process that reads compiled topics never is
+
+    return f"simplemma {simplemma.__version__}"
+
+
 def _entries(lang: str) -> tuple[list[str], list[str]]:
     """The dictionary's forms and the lemma of each."""
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
     dictionary = DefaultDictionaryFactory(cache_max_size=0).get_dictionary(lang)
     stored = getattr(dictionary, "_dict", None)
     if isinstance(stored, dict):

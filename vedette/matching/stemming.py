@@ -56,7 +56,7 @@ def keys_edition() -> str:
         "words": [TOKEN_RE.pattern, EDGE],  # how a chunk splits into words
         "unicode": unicodedata.unidata_version,  # NFKC and case folding
         "PyStemmer": Stemmer.version(),
-        "lemmas": lemmas.EDITION,
+        "lemmas": lemmas.edition(),
         "pymorphy3": pymorphy3.__version__,
         "pymorphy3-dicts-uk": pymorphy3_dicts_uk.__version__,
         "uk-dictionary": dict(json.loads(dictionary.read_text(encoding="utf-8"))),
