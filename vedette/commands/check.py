@@ -12,6 +12,7 @@ from vedette.config import (
     FeedSource,
     FileChannel,
     SlackChannel,
+    TermSpec,
 )
 from vedette.config.reference import duration_text
 from vedette.output import Output
@@ -76,7 +77,7 @@ def _first_crawl(config: Config, source: FeedSource) -> str:
     return f"alerts last {duration_text(window)}" if window else "alerts none"
 
 
-def _terms(terms: list) -> str:  # type: ignore[type-arg]
+def _terms(terms: list[TermSpec]) -> str:
     return ", ".join(("=" if t.exact else "") + t.term for t in terms)
 
 

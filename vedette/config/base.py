@@ -8,6 +8,7 @@ import itertools
 import linecache
 import re
 import sys
+from types import FrameType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -93,9 +94,9 @@ def _docstrings(body: list[ast.stmt]) -> dict[str, str]:
 
 def _class_statement_line(cls: type) -> int:
     """The line of the `class` statement now executing in `cls`'s module."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_globals.get("__name__") == cls.__module__:
             return frame.f_lineno
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return sys.maxsize

@@ -25,7 +25,7 @@ from vedette import __version__
 from vedette.config.base import SLUG as _SLUG
 from vedette.config.base import Model
 from vedette.config.topics import TermSpec as TermSpec  # re-exported
-from vedette.config.topics import Topic
+from vedette.config.topics import Topic as Topic  # re-exported
 from vedette.config.types import (
     ByteSize,
     Duration,
@@ -71,16 +71,16 @@ SUMMARY_ROOM = 16 * 1024
 """The smallest `max_bytes`: a digest cut down to its summary of what was left out fits."""
 
 
-def digest_bytes(most: int, why: str) -> Any:
-    """A channel's `max_bytes`: at least SUMMARY_ROOM, at most `most`."""
-    return Annotated[ByteSize, at_least(
-        SUMMARY_ROOM, "a digest cut down to the count of what was left out must still fit; 0 "
-        "does not switch the cap off"), at_most(most, why)]
-
-
-EmailBytes = digest_bytes(100 * 1024**2, "no common mail server takes more")
-WebhookBytes = digest_bytes(10 * 1024**2, "chat services take far less in one notification")
-FileBytes = digest_bytes(1024**3, "a digest is rendered in memory whole")
+# A channel's `max_bytes`: at least SUMMARY_ROOM, at most what its kind of server takes.
+_FITS_SUMMARY = at_least(
+    SUMMARY_ROOM, "a digest cut down to the count of what was left out must still fit; 0 "
+    "does not switch the cap off")
+EmailBytes = Annotated[ByteSize, _FITS_SUMMARY,
+                       at_most(100 * 1024**2, "no common mail server takes more")]
+WebhookBytes = Annotated[ByteSize, _FITS_SUMMARY,
+                         at_most(10 * 1024**2, "chat services take far less in one notification")]
+FileBytes = Annotated[ByteSize, _FITS_SUMMARY,
+                      at_most(1024**3, "a digest is rendered in memory whole")]
 
 
 class Health(Model):

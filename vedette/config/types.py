@@ -184,7 +184,8 @@ class Schedule:
         trigger = self.trigger(timezone)
         if trigger is None:
             return None
-        return trigger.get_next_fire_time(None, after)
+        fire: datetime | None = trigger.get_next_fire_time(None, after)  # APScheduler is untyped
+        return fire
 
     def __str__(self) -> str:
         return self.text

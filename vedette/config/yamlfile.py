@@ -14,11 +14,11 @@ from vedette.config.yamlerrors import explain
 from vedette.config.yamllimits import (
     MAX_FILE_BYTES,
     GuardedLoader,
-    KeyPath,
     Refusal,
     check_file_size,
     check_nodes,
 )
+from vedette.config.yamllimits import KeyPath as KeyPath  # re-exported
 
 
 class YamlDocument:

@@ -216,14 +216,15 @@ class GuardedLoader(yaml.SafeLoader):
 
     _levels = 0
 
+    # types-PyYAML declares `index` an int; PyYAML passes None or the key's node too.
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
-            return super().compose_node(parent, index)  # type: ignore[arg-type]
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # see above
         if self._levels >= MAX_DEPTH:
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # unannotated stub
             raise Refusal((), mark.line, mark.column, _TOO_DEEP)
         self._levels += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[arg-type]
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # see above
         finally:
             self._levels -= 1
