@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from scrapy.utils.reactor import install_reactor, is_asyncio_reactor_installed
+
+if TYPE_CHECKING:
+    from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
 T = TypeVar("T")
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -26,6 +29,15 @@ def install() -> None:
     install_reactor(ASYNCIO_REACTOR)
 
 
+def _reactor() -> AsyncioSelectorReactor:
+    """The reactor `install()` put in place. Twisted types `twisted.internet.reactor` as a
+    blend of its zope interfaces, which say less than the class (`run()` takes no
+    `installSignalHandlers` there)."""
+    from twisted.internet import reactor
+
+    return cast("AsyncioSelectorReactor", reactor)
+
+
 def run(main: Callable[[], Awaitable[T]]) -> T:
     """Run `main()` on the reactor's asyncio loop and return its result (or raise its error).
 
@@ -33,15 +45,15 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
     (name resolution included) never starts and the first request hangs.
     """
     install()
-    from twisted.internet import reactor
+    reactor = _reactor()
     from twisted.python.failure import Failure
 
     outcome: dict[str, Any] = {}
 
     def finish(result: Any) -> None:
         outcome["result"] = result
-        if reactor.running:  # type: ignore[attr-defined]
-            reactor.stop()  # type: ignore[attr-defined]
+        if reactor.running:
+            reactor.stop()
 
     def start() -> None:
         from scrapy.utils.defer import deferred_from_coro
@@ -51,40 +63,41 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
 
         deferred_from_coro(guarded()).addBoth(finish)
 
-    reactor.callWhenRunning(start)  # type: ignore[attr-defined]
-    reactor.run(installSignalHandlers=True)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(start)
+    reactor.run(installSignalHandlers=True)
     result = outcome.get("result")
     if isinstance(result, Failure):
         result.raiseException()
     if "result" not in outcome:
         raise KeyboardInterrupt  # the reactor was stopped by a signal before main() finished
-    return result  # type: ignore[no-any-return]
+    return cast("T", result)  # what main() returned: `finish` had it
 
 
 def stop_soon() -> None:
     """End `serve()` as SIGTERM would (its `stop()` runs), once the current call returns."""
-    from twisted.internet import reactor
     from twisted.internet.error import ReactorNotRunning
+
+    reactor = _reactor()
 
     def stop() -> None:
         with contextlib.suppress(ReactorNotRunning):  # already stopping (a signal came first)
-            reactor.stop()  # type: ignore[attr-defined]
+            reactor.stop()
 
-    reactor.callLater(0, stop)  # type: ignore[attr-defined]
+    reactor.callLater(0, stop)
 
 
 def serve(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> bool:
     """Run a service until SIGTERM/SIGINT: `start()` once the reactor runs, `stop()` before
     it shuts down (the reactor waits for it). False when `start()` failed."""
     install()
-    from twisted.internet import reactor
+    reactor = _reactor()
     from twisted.python.failure import Failure
 
     failures: list[Failure] = []
 
     def failed(failure: Failure) -> None:
         failures.append(failure)
-        reactor.stop()  # type: ignore[attr-defined]
+        reactor.stop()
 
     def begin() -> None:
         from scrapy.utils.defer import deferred_from_coro
@@ -96,9 +109,9 @@ def serve(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[Non
 
         return deferred_from_coro(stop())
 
-    reactor.callWhenRunning(begin)  # type: ignore[attr-defined]
-    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)  # type: ignore[attr-defined]
-    reactor.run(installSignalHandlers=True)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(begin)
+    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+    reactor.run(installSignalHandlers=True)
     if failures:
         failures[0].raiseException()
     return True
