@@ -24,7 +24,7 @@ class Extracted:
 def extract_article(html: str, url: str, with_metadata: bool = False) -> Extracted | None:
     """The page's title, main text (no menus, footers, related stories), language and date."""
     import trafilatura  # imported here so worker processes pay for it, not the CLI's start-up
-    from trafilatura.metadata import set_date_params
+    from trafilatura.settings import Document, set_date_params
 
     document = trafilatura.bare_extraction(
         html,
@@ -38,7 +38,7 @@ def extract_article(html: str, url: str, with_metadata: bool = False) -> Extract
         include_tables=True,
         favor_precision=True,
     )
-    if document is None:
+    if not isinstance(document, Document):  # None: nothing found; a dict only with as_dict=True
         return None
     text = tidy(document.text or "", MAX_BODY_CHARS)
     if not text:
