@@ -132,12 +132,12 @@ class FeedSpider(SourceSpider):
         )
 
     def article_failed(self, failure: Failure) -> ArticleItem:
-        request = failure.request  # type: ignore[attr-defined]
-        reason = failure.getErrorMessage() or failure.type.__name__
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errbacks
+        reason = failure.getErrorMessage() or type(failure.value).__name__
         return self._fallback(request.cb_kwargs["url"], request.cb_kwargs["entry"], reason)
 
     def feed_failed(self, failure: Failure) -> None:
-        reason = failure.getErrorMessage() or failure.type.__name__
+        reason = failure.getErrorMessage() or type(failure.value).__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
@@ -160,8 +160,10 @@ class FeedSpider(SourceSpider):
     def record_run(self, spider: Any, reason: str) -> None:
         # Save the validators only after a clean, complete pass over the feed: otherwise a
         # 304 next time would hide the items this run did not store.
-        if self.run_failed(reason) is None and getattr(self, "validators", None):
-            etag, last_modified = self.validators  # type: ignore[misc]
+        # Set with the first request: a crawl may end before it.
+        validators: tuple[str | None, str | None] | None = getattr(self, "validators", None)
+        if self.run_failed(reason) is None and validators:
+            etag, last_modified = validators
             with contextlib.suppress(StateError):  # the store keeps it; the run isn't recorded
                 self.context.store.save_feed_validators(str(self.source.url), etag,
                                                         last_modified)

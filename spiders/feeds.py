@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from xml.sax import SAXParseException
 
 import feedparser
@@ -128,10 +129,10 @@ def _entries(parsed: feedparser.FeedParserDict) -> list[FeedEntry]:
     return entries
 
 
-def _entry_link(entry: Mapping[str, object]) -> str:
+def _entry_link(entry: Mapping[str, Any]) -> str:
     link = str(entry.get("link") or "").strip()
     if not link:
-        for candidate in entry.get("links") or []:  # type: ignore[attr-defined]
+        for candidate in entry.get("links") or []:
             if candidate.get("href") and candidate.get("rel", "alternate") == "alternate":
                 link = str(candidate["href"]).strip()
                 break
@@ -142,12 +143,12 @@ def _entry_link(entry: Mapping[str, object]) -> str:
     return link if link.startswith(("http://", "https://")) else ""
 
 
-def _entry_time(entry: Mapping[str, object]) -> datetime | None:
+def _entry_time(entry: dict[str, Any]) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = dict.get(entry, key)  # type: ignore[arg-type]  # bypass feedparser's key aliasing
+        value = dict.get(entry, key)  # bypass feedparser's key aliasing
         if value:
             try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)  # type: ignore[arg-type]
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
     return None

@@ -30,7 +30,7 @@ class NetworkGuardMiddleware:
         if guard is None:
             guard = await NetworkGuard.for_source(request.url)
             if spider is not None:
-                spider.guard = guard  # type: ignore[attr-defined]
+                spider.guard = guard  # type: ignore[attr-defined]  # any spider, not only ours
         try:
             await guard.check(request.url)
         except Refused as exc:
