@@ -116,3 +116,13 @@ def test_source_on_this_machine_over_ipv6_is_crawled(workspace: Workspace) -> No
         assert workspace.query("SELECT count(*) FROM matches") == [(1,)]
     finally:
         site.stop()
+
+
+def test_an_address_this_python_cannot_read_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Python built without IPv6 gives such an answer as (family, raw bytes), not as text.
+    async def unreadable(*args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (int(socket.AF_INET6), bytes(14)))]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", unreadable)
+    reason = check(PUBLIC_SOURCE, "http://news.example/")
+    assert reason is not None and "could not be resolved" in reason

@@ -45,7 +45,13 @@ async def resolve(host: str) -> list[IPAddress]:
         pass
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = []
+    for *_, sockaddr in infos:
+        address = sockaddr[0]
+        if not isinstance(address, str):  # (family, bytes): IPv6 on a Python built without it
+            raise OSError(f"an address of family {address} that this Python cannot read")
+        addresses.append(ipaddress.ip_address(address.split("%")[0]))
+    return addresses
 
 
 class NetworkGuard:
