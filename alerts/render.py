@@ -207,7 +207,7 @@ def digest_context(
 ) -> dict[str, Any]:
     """The one context all formats are rendered from. Every string in it is plain text."""
     count = sum(len(group) for _, group in groups)
-    topics = [
+    topics: list[dict[str, Any]] = [
         {"name": clean_line(name) or "(unnamed topic)", "count": len(group),
          "articles": [_item_context(item, zone) for item in group]}
         for name, group in groups

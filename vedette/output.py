@@ -139,7 +139,7 @@ class Output:
             _write(sys.stderr if stderr else sys.stdout, text.translate(_STRIPPED) + "\n")
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-        rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
+        shown = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
         if self.terminal:
             # Only a terminal gets rich tables: cron, pipes and monitoring need not import them.
             from rich.table import Table
@@ -147,14 +147,14 @@ class Output:
             table = Table(title=title, title_justify="left")
             for column in columns:
                 table.add_column(column, overflow="fold")
-            for row in rows:
+            for row in shown:
                 table.add_row(*row)
             self.console.print(table)
             return
         self.line(f"{title}:")
-        if not rows:
+        if not shown:
             self.line("  (none)")
-        for row in rows:
+        for row in shown:
             self.line("  " + "  ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True) if v))
 
 

@@ -177,7 +177,7 @@ def _print(found: Status, out: Output) -> None:
     if not state["exists"]:
         use = "not created yet" + (f"; {use}" if state["in_use_by"] else ": Vedette has not run")
     out.line(f"state: {Path(state['path']).resolve()} ({use}); times in {found.zone.key}")
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for s in found.sources:
         run = s["last_run"] or {}
         rows.append((s["name"], s["health"], _short(run.get("started_at")) or "never",
