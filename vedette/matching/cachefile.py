@@ -88,6 +88,7 @@ class CacheFile:
         found: dict[str, str] = {}
         with self._using() as db:
             for start in range(0, len(words), _BATCH) if db is not None else ():
+                assert db is not None  # the loop runs only with a file
                 batch = words[start:start + _BATCH]
                 marks = ",".join("?" * len(batch))  # placeholders only: the words are bound
                 rows = db.execute(f"{_LOOKUP} ({marks})", (lang, *batch))

@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import ahocorasick
 
@@ -50,7 +51,7 @@ class TopicPlan:
     refs: tuple[Ref, ...]
     """The refs of the rule that can explain a match (see `refs_of`), in the order
     written: a match lists those in its evidence."""
-    flat: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
+    flat: tuple[tuple[int, ...], ...] | None = None
     """(any, all, none) term ids of a topic written as lists only: decided with set
     lookups, without walking the rule (most topics, and the hot path with many)."""
 
@@ -110,7 +111,7 @@ class _Builder:
             lambda: defaultdict(set))
         self.topics_of_term: list[set[int]] = []
         self.vocabulary = Vocabulary()
-        self.wild: list[tuple[int, list[Element | tuple[str, str]], tuple[int, ...]]] = []
+        self.wild: list[tuple[int, list[dict[int, frozenset[str]] | tuple[str, str]], tuple[int, ...]]] = []
         self.prefixes: dict[tuple[str, str], int] = {}
         self.read: dict[tuple[str, bool, tuple[str, ...]],
                         tuple[list[tuple[str, bool]], tuple[str, ...]]] = {}
@@ -160,7 +161,7 @@ class _Builder:
         slots = (EXACT,) if term.exact else tuple(SLOT[lang] for lang in langs)
         if not term.exact:
             self.langs.update(langs)
-        elements: list[Element | tuple[str, str]] = []
+        elements: list[dict[int, frozenset[str]] | tuple[str, str]] = []
         for word, wildcard in words:
             if wildcard:
                 form = exact_form(word) if term.exact else folded_form(word)
@@ -245,7 +246,7 @@ def compile_topics(topics: Sequence[TopicRule], analyzer: Analyzer) -> Compiled:
     return builder.finish(plans, forced)
 
 
-def _compile_rule(node: object, builder: _Builder, topic: int, hint: tuple[str, ...]) -> object:
+def _compile_rule(node: object, builder: _Builder, topic: int, hint: tuple[str, ...]) -> Any:
     match node:
         case Term():
             return builder.ref(node, topic, hint)

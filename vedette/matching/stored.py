@@ -25,7 +25,7 @@ import pickle
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import vedette
 from vedette.matching.cachefile import CacheFile
@@ -99,8 +99,9 @@ def _code_edition() -> str:
 
 
 def _dumps(compiled: Compiled) -> bytes:
-    bare = dataclasses.replace(
-        compiled, plans=tuple(dataclasses.replace(plan, topic=None) for plan in compiled.plans))
+    bare = dataclasses.replace(  # without the topics: _loads puts them back
+        compiled, plans=tuple(dataclasses.replace(plan, topic=cast(TopicRule, None))
+                              for plan in compiled.plans))
     return pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -151,7 +151,8 @@ def forms(words: list[str], fold: bool) -> list[str]:
     """
     # NFKC word by word: one call over the joined batch is 2-3 times slower on news text
     # (a word's own quick check passes most words as they are).
-    text = "\n".join(map(unicodedata.normalize, itertools.repeat("NFKC"), words))
+    nfkc: Iterator[Literal["NFKC"]] = itertools.repeat("NFKC")
+    text = "\n".join(map(unicodedata.normalize, nfkc, words))
     if _DROPPED.search(text):
         text = _DROPPED.sub("", text)
     text = _POSSESSIVE.sub(_possessive, _OTHER_APOSTROPHES.sub("'", text))
