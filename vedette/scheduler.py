@@ -167,9 +167,9 @@ class Daemon:
         try:
             context.store.record_job_run(source_job(name), datetime.now(UTC))
             [outcome] = await crawl_sources(context, [source], self.log_level, self.runner)
-            if outcome.ok:
+            if outcome.ok and outcome.run is not None:
                 log.info("crawled %s: %d new, %d matches", name, outcome.run.new_articles,
-                         outcome.run.matches)  # type: ignore[union-attr]
+                         outcome.run.matches)
             else:
                 log.error("source %s: %s", name, outcome.error)
             await send_health_notices(self.config, context.store, name)
