@@ -30,7 +30,7 @@ TOPICS = [
 ]
 # What the build must never copy from a working tree into a wheel.
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
-                                     ".pytest_cache", ".ruff_cache", "state", "outbox")
+                                     ".pytest_cache", ".ruff_cache", ".mypy_cache", "state", "outbox")
 
 
 def news_site(site: LocalSite) -> None:
