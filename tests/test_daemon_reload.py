@@ -1,5 +1,6 @@
 """What the running daemon does with a hostile or emptied config (RELIABILITY 38, 39): it
-refuses the reload in one log line per problem and goes on with the config it has."""
+refuses the reload in one log line per problem and goes on with the config it has. And with
+a valid one: the secrets it brings are kept out of the log like those read at start."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import shutil
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
 from tests.support.site import LocalSite
+from tests.support.slack_receiver import SlackReceiver
 from tests.test_config_hostile import BOMB
-from tests.test_daemon import immediate_setup, publish, titles
+from tests.test_daemon import immediate_setup, mail, publish, titles
 
 DAEMON_MEMORY = 3 * 1024**3
 """The daemon's address space: ample for its work (Scrapy, threads), while expanding the
@@ -74,3 +76,31 @@ def test_emptied_topics_or_sources_are_kept_unless_the_file_says_so(
     wait_for(lambda: "config reloaded: 0 sources" in daemon.output(), what="the explicit form")
     assert "unscheduled source:wire" in daemon.output()
     assert daemon.terminate() == 0
+
+
+def test_secrets_a_reload_adds_are_redacted_from_the_log(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer,
+        daemons: list[DaemonProcess]) -> None:
+    """A channel added while running brings a secret the daemon did not know at start: at
+    -vv httpx logs every request's URL, which for Slack is the webhook URL itself."""
+    publish(site, ["a1"])
+    immediate_setup(workspace, site, smtp)
+    daemons.append(daemon := DaemonProcess(workspace, "-v"))  # -vv: httpx's request lines
+    wait_for(lambda: titles(smtp) == ["a1"], what="first story")
+
+    with SlackReceiver() as slack:
+        workspace.write("alerts.yaml", {
+            "channels": {"mail": mail(smtp),
+                         "team-slack": {"type": "slack", "webhook_url": slack.url,
+                                        "retries": 0, "timeout": "5s"}},
+            "digests": [{"name": "now", "schedule": "immediate",
+                         "channels": ["mail", "team-slack"]}]})
+        wait_for(lambda: "config reloaded" in daemon.output(), what="the new channel")
+        publish(site, ["a2", "a1"])
+        wait_for(lambda: slack.accepted, what="the next story posted to the new channel")
+        wait_for(lambda: "HTTP Request: POST" in daemon.output(), what="httpx's request line")
+        assert daemon.terminate() == 0
+
+    token = slack.path.rsplit("/", 1)[1]
+    assert token not in daemon.output()
+    assert "HTTP Request: POST *** " in daemon.output()

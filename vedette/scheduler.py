@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from alerts.digest import send_digest
 from alerts.notice import send_health_notices
 from vedette.config import Config, ConfigError, load_config
 from vedette.config.reload import refused_reload
+from vedette.config.secrets import loaded_secrets
 from vedette.config_watch import ConfigWatch
 from vedette.context import CrawlContext
 from vedette.crawling import crawl_sources, make_runner
@@ -57,7 +58,8 @@ def _due_since(trigger: Any, last: datetime, now: datetime) -> bool:
 class Daemon:
     def __init__(self, config: Config, log_level: str = "WARNING",
                  watch_interval: float = 2.0,
-                 on_fault: Callable[[], None] | None = None) -> None:
+                 on_fault: Callable[[], None] | None = None,
+                 redact: Callable[[Iterable[str]], None] | None = None) -> None:
         self.config = config
         self.context = CrawlContext.build(config)
         self.log_level = log_level
@@ -70,6 +72,8 @@ class Daemon:
         # `on_fault` ends the process (its exit status is the fault's).
         self.fault: StateError | None = None
         self.on_fault = on_fault
+        # Adds values to the log's redaction: a reload can bring secrets start-up never saw.
+        self.redact = redact
         self._retired: list[CrawlContext] = []
         self._active = 0
         # One send of a digest at a time: two crawls finishing together must not both read
@@ -233,6 +237,10 @@ class Daemon:
             return
         try:
             config = load_config(self.config.directory)
+            if self.redact is not None:
+                # Before anything can log them, whether or not this config is applied; the
+                # old secrets stay redacted too (a crawl may still run with them).
+                self.redact(loaded_secrets(config))
             problems = refused_reload(self.config, config)
             if not problems:
                 context = CrawlContext.build(config, store=self.context.store)
