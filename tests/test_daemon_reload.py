@@ -4,14 +4,23 @@ a valid one: the secrets it brings are kept out of the log like those read at st
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import shutil
+import threading
+import weakref
+from http.server import BaseHTTPRequestHandler
 
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
-from tests.support.site import LocalSite
+from tests.support.pages import article_page, rss_feed
+from tests.support.site import LocalSite, Route
 from tests.support.slack_receiver import SlackReceiver
 from tests.test_config_hostile import BOMB
-from tests.test_daemon import immediate_setup, mail, publish, titles
+from tests.test_daemon import TOPICS, immediate_setup, mail, publish, story, titles
+from vedette.config import load_config
+from vedette.matching import Matcher
+from vedette.scheduler import Daemon
 
 DAEMON_MEMORY = 3 * 1024**3
 """The daemon's address space: ample for its work (Scrapy, threads), while expanding the
@@ -104,3 +113,83 @@ def test_secrets_a_reload_adds_are_redacted_from_the_log(
     token = slack.path.rsplit("/", 1)[1]
     assert token not in daemon.output()
     assert "HTTP Request: POST *** " in daemon.output()
+
+
+def test_replaced_configs_leave_no_worker_pool_or_matcher_behind(workspace: Workspace) -> None:
+    """Each reload builds a worker pool with its own compiled topics (in this process, with
+    `extraction_workers: 1`); while it runs, the daemon keeps only the current ones."""
+    workspace.setup(sources=[], topics=topics(0))  # no source: nothing crawls meanwhile
+
+    async def reload_three_times() -> tuple[list[bool], int]:
+        daemon = Daemon(load_config(workspace.config))
+        await daemon.start()
+        try:
+            gc.collect()
+            matchers = live(Matcher)
+            pools = [weakref.ref(daemon.context.cpu)]
+            for version in (1, 2, 3):
+                workspace.write("keywords.yaml", {"topics": topics(version)})
+                await daemon.reload_if_changed(force=True)
+                pools.append(weakref.ref(daemon.context.cpu))
+            gc.collect()
+            return [pool() is None for pool in pools], live(Matcher) - matchers
+        finally:
+            await daemon.stop()
+
+    gone, more_matchers = asyncio.run(reload_three_times())
+
+    assert gone == [True, True, True, False]
+    assert more_matchers == 0  # the current config's matcher took the first one's place
+
+
+def topics(version: int) -> list[dict[str, object]]:
+    return [{"name": f"Topic {version}", "any": [f"term{version}"]}]
+
+
+def live(kind: type) -> int:
+    return sum(isinstance(thing, kind) for thing in gc.get_objects())
+
+
+def test_a_replaced_pool_is_closed_when_its_last_crawl_ends(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer,
+        daemons: list[DaemonProcess]) -> None:
+    """A crawl under way finishes with the config (and worker pool) it started with; other
+    replaced pools are closed meanwhile, not only once no crawl at all is running."""
+    publish(site, ["a1"])
+    arrived, release = threading.Event(), threading.Event()
+
+    def held_page(request: BaseHTTPRequestHandler) -> None:
+        arrived.set()
+        release.wait(60)
+        body = article_page(story("slow")).encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    site.add("/slow.xml", rss_feed(site.base, [(site.url("/news/slow"), story("slow"))]),
+             content_type="application/rss+xml")
+    site.routes["/news/slow"] = Route(handler=held_page)
+    immediate_setup(workspace, site, smtp, request_timeout="90s")
+    workspace.write("sources.yaml", {"sources": [
+        {"name": "wire", "type": "feed", "url": site.url("/feed.xml"), "schedule": "every 1s"},
+        {"name": "slow", "type": "feed", "url": site.url("/slow.xml"), "schedule": "every 1s"}]})
+    daemons.append(daemon := DaemonProcess(workspace))
+    closed = "closed the worker pool of a replaced config"
+    try:
+        wait_for(arrived.is_set, what="the slow crawl under way")
+        for version, term in enumerate(["shells", "drones"], 1):
+            workspace.write("keywords.yaml", {"topics": [*TOPICS, {"name": term, "any": [term]}]})
+            wait_for(lambda v=version: daemon.output().count("config reloaded") == v,
+                     what=f"reload {version}")
+
+        # The second config served only `wire`'s short crawls: closed while `slow` runs on.
+        wait_for(lambda: daemon.output().count(closed) == 1, what="the second pool closed")
+        assert not release.is_set()
+    finally:
+        release.set()
+    wait_for(lambda: "slow" in titles(smtp), what="the slow crawl's match, with its own pool")
+    wait_for(lambda: daemon.output().count(closed) == 2, what="the first pool closed")
+    assert "Traceback" not in daemon.output()
+    assert daemon.terminate() == 0

@@ -65,7 +65,7 @@ class Daemon:
         self.log_level = log_level
         self.watch = ConfigWatch(config.directory)
         self.watch_interval = watch_interval
-        self.runner = make_runner(self.context, log_level)
+        self.runner = make_runner(None)  # each crawl brings its context's settings
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = False
         # The state failed (read-only, full, damaged, replaced): the daemon stops, and
@@ -74,8 +74,10 @@ class Daemon:
         self.on_fault = on_fault
         # Adds values to the log's redaction: a reload can bring secrets start-up never saw.
         self.redact = redact
+        # Contexts a reload replaced, each closed once no crawl uses it (crawls in use, by
+        # id(context)): a crawl under way finishes with the config it started with.
         self._retired: list[CrawlContext] = []
-        self._active = 0
+        self._crawls: dict[int, int] = {}
         # One send of a digest at a time: two crawls finishing together must not both read
         # the same pending matches and send them twice.
         self._digest_locks: dict[str, asyncio.Lock] = {}
@@ -167,7 +169,7 @@ class Daemon:
         except KeyError:
             return
         context = self.context
-        self._active += 1
+        self._crawls[id(context)] = self._crawls.get(id(context), 0) + 1
         try:
             context.store.record_job_run(source_job(name), datetime.now(UTC))
             [outcome] = await crawl_sources(context, [source], self.log_level, self.runner)
@@ -184,7 +186,9 @@ class Daemon:
         except StateError as exc:
             self._state_failed(exc)
         finally:
-            self._active -= 1
+            self._crawls[id(context)] -= 1
+            if not self._crawls[id(context)]:
+                del self._crawls[id(context)]
             self._close_retired()
 
     async def digest_job(self, name: str) -> None:
@@ -264,8 +268,10 @@ class Daemon:
                     len(config.digests))
 
     def _close_retired(self) -> None:
-        """Worker pools of replaced configs, once no crawl can still be using them."""
-        if self._active == 0:
-            for context in self._retired:
-                context.cpu.close()
-            self._retired.clear()
+        """Close the worker pools of replaced configs that no crawl uses any more, and let
+        go of them (and their compiled topics)."""
+        unused = [c for c in self._retired if id(c) not in self._crawls]
+        for context in unused:
+            context.cpu.close()
+            log.info("closed the worker pool of a replaced config")
+        self._retired = [c for c in self._retired if id(c) in self._crawls]
