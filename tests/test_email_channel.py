@@ -1,6 +1,6 @@
 """The email channel against real SMTP servers (aiosmtpd) on 127.0.0.1.
 
-Covers RELIABILITY.md items 10 (header injection), 15-18 (SMTP down, slow, 4xx/5xx,
+Covers RELIABILITY items 10 (header injection), 15-18 (SMTP down, slow, 4xx/5xx,
 STARTTLS stripped) and 22 (secrets never in errors).
 """
 

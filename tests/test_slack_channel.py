@@ -1,6 +1,6 @@
 """The Slack channel against a real local webhook receiver on 127.0.0.1.
 
-Covers RELIABILITY.md items 8 and 9 (hostile text stays literal, formatting can't break),
+Covers RELIABILITY items 8 and 9 (hostile text stays literal, formatting can't break),
 19 and 20 (429 honours Retry-After; 5xx/timeouts retried; 400/403/404/410 permanent) and
 22 (the webhook URL never in an error), plus splitting to Slack's limits.
 """

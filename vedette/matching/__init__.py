@@ -1,7 +1,7 @@
 """The matching engine: which keyword topics an article mentions, where, and in what words.
 
 All topics are compiled once into one Aho-Corasick automaton over normalised, stemmed word
-streams (see DESIGN.md, "Matching semantics").
+streams (docs/matching.md says what matches what).
 """
 
 from __future__ import annotations
