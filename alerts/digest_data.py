@@ -13,8 +13,9 @@ from vedette.store import PendingItem
 def digest_data(
     digest_name: str, items: Sequence[PendingItem], generated_at: datetime
 ) -> dict[str, Any]:
-    """The machine-readable digest, as DESIGN.md specifies it (values as stored), plus
-    where each term hit ("hits") and every snippet with its highlights ("snippets")."""
+    """The machine-readable digest (values as stored): its name, when it was generated and,
+    per match, topic, URL, title, source, publication time, terms and snippet; plus where
+    each term hit ("hits") and every snippet with its highlights ("snippets")."""
     return {
         "digest": digest_name,
         "generated_at": _iso(generated_at),

@@ -44,17 +44,26 @@ def render_notice(kind: str, subject: str, lines: Sequence[str],
 
 async def send_health_notices(config: Config, store: Store, source: str) -> None:
     """Send each notice due for `source` (vedette.health decides) once through the ops
-    channel; one that fails to send is not recorded, so the next crawl tries again."""
+    channel; one that fails to send is one error line and is not recorded, so the next
+    crawl tries again. Whatever it failed with: the crawl job goes on to prune and send
+    its immediate digests."""
     now = datetime.now(UTC)
     for kind, on, subject, lines in due_notices(config, store, source, now):
         log.warning("%s", subject)
         channel_name = config.settings.health.channel
         if channel_name is not None:
-            channel = Channel.create(channel_name, config.channels[channel_name])
+            channel: Channel | None = None
             try:
+                channel = Channel.create(channel_name, config.channels[channel_name])
                 await channel.send(render_notice(f"health-{kind}", subject, lines, now))
             except DeliveryError as exc:
                 log.error("health notice via %s: %s", channel_name, exc)
+                continue
+            except Exception as exc:  # a fault outside the channel's own failures
+                cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if channel is not None:
+                    cause = channel.redact(cause)
+                log.error("health notice via %s: %s", channel_name, " ".join(cause.split()))
                 continue
         store.set_notice(source, kind, on)
 

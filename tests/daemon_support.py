@@ -25,9 +25,11 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str =
 
 
 class DaemonProcess:
-    def __init__(self, workspace: Workspace, *args: str, memory_limit: int | None = None) -> None:
+    def __init__(self, workspace: Workspace, *args: str, memory_limit: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
         """`memory_limit`: the daemon's address space in bytes (RLIMIT_AS), for tests whose
-        regression would otherwise fill the machine's memory."""
+        regression would otherwise fill the machine's memory. `env`: added to the daemon's
+        environment."""
         self.log = workspace.root / f"daemon-{time.monotonic_ns()}.log"
         self._log_file = open(self.log, "w", encoding="utf-8")  # noqa: SIM115
 
@@ -39,7 +41,7 @@ class DaemonProcess:
             [sys.executable, "-m", "vedette", "--config", str(workspace.config), "-v", *args,
              "run"],
             cwd=workspace.root, stdout=subprocess.DEVNULL, stderr=self._log_file,
-            env={**os.environ}, start_new_session=True, preexec_fn=limit)
+            env={**os.environ, **(env or {})}, start_new_session=True, preexec_fn=limit)
 
     @property
     def pid(self) -> int:

@@ -268,6 +268,23 @@ def test_secrets_never_reach_errors_tracebacks_or_logs(receiver: JsonReceiver,
             assert secret not in text
 
 
+def test_an_exception_out_of_apprise_is_reported_with_its_message_secrets_blanked(
+        receiver: JsonReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apprise turns its plugins' failures into results; what escapes it anyway is a bug
+    there, and its message is the only clue to it. It may quote a URL."""
+    url = f"json://analyst:{PASSWORD}@127.0.0.1:{receiver.port}/hook/{TOKEN}"
+
+    async def crash(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(f"plugin crashed\n  posting to {url} (analyst:{PASSWORD}, {TOKEN})")
+
+    monkeypatch.setattr("apprise.Apprise.async_notify", crash)
+    error = failure(channel(url), digest())
+    assert not error.permanent
+    assert str(error) == ("team-alerts: Apprise failed: RuntimeError: plugin crashed posting to "
+                          "*** (***:***, ***)")  # the user name too: it may be a token
+    assert error.__context__ is None and error.__cause__ is None
+
+
 # -- hostile content -----------------------------------------------------------------------
 
 HOSTILE = "<script>alert(1)</script> [x](javascript:alert(1)) *bold* _it_ `code` ~~gone~~ | a"

@@ -1,4 +1,4 @@
-"""The crash matrix (RELIABILITY.md item 23): `vedette run` is killed with SIGKILL at each
+"""The crash matrix (RELIABILITY item 23): `vedette run` is killed with SIGKILL at each
 crash point, from outside the process, then restarted on the same state file. Across both
 runs every story must arrive (zero losses) and at most once more (one duplicate, and only
 where the SMTP server had already accepted the email: then the duplicate is that same email

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 from tests.conftest import SmtpServer, Workspace
 from tests.daemon_support import DaemonProcess, wait_for
@@ -213,6 +214,39 @@ def test_failing_source_one_notice_one_recovery(
         assert failed_runs >= 2 and len(error_lines) == failed_runs, error_lines
     finally:
         ops.stop()
+
+
+def test_a_notice_that_fails_unexpectedly_is_one_line_and_the_crawl_job_carries_on(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer, tmp_path: Path,
+        daemons: list[DaemonProcess]) -> None:
+    """Not every failure of a notice is a DeliveryError: a broken CA bundle named by
+    SSL_CERT_FILE makes httpx raise ssl.SSLError before the Slack channel sends anything.
+    That notice waits for the next crawl; the job still sends its immediate digest."""
+    bundle = tmp_path / "broken-ca-bundle.pem"
+    bundle.write_text("not a certificate\n", encoding="utf-8")
+    publish(site, ["back"])
+    workspace.setup(
+        sources=[{"name": "wire", "type": "feed", "url": site.url("/feed.xml"),
+                  "schedule": "every 1s"}],
+        topics=TOPICS, channels={
+            "mail": mail(smtp),
+            "ops": {"type": "slack", "webhook_url": "http://127.0.0.1:9/services/T/B/opsToken77",
+                    "retries": 0, "timeout": "5s"}},
+        digests=[{"name": "now", "schedule": "immediate", "channels": ["mail"]}],
+        settings={"health": {"failures": 1, "channel": "ops"}})
+    store = Store(workspace.state)
+    store.set_notice("wire", "failing", True)  # so its good crawl owes a "recovered" notice
+    store.close()
+
+    daemons.append(daemon := DaemonProcess(workspace, env={"SSL_CERT_FILE": str(bundle)}))
+
+    wait_for(lambda: titles(smtp) == ["back"], what="the immediate digest after the crawl")
+    wait_for(lambda: "health notice via ops" in daemon.output(), what="the notice's failure")
+    [line, *_] = [x for x in daemon.output().splitlines() if "health notice via ops" in x]
+    assert " ERROR " in line and "SSLError" in line and "NO_CERTIFICATE_OR_CRL_FOUND" in line
+    assert "Traceback" not in daemon.output()
+    assert workspace.query("SELECT kind FROM health_notices") == [("failing",)]  # owed still
+    assert daemon.terminate() == 0
 
 
 def test_overdue_interval_source_is_crawled_soon_after_start(

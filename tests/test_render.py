@@ -1,6 +1,6 @@
 """Rendering digests: grouping, times, subject, JSON data, and hostile scraped content.
 
-Covers RELIABILITY.md items 11 (script, attribute breakout, javascript: links) and 12
+Covers RELIABILITY items 11 (script, attribute breakout, javascript: links) and 12
 (template syntax in scraped text is data, never compiled).
 """
 

@@ -88,4 +88,5 @@ def test_json_log_lines(workspace: Workspace) -> None:
     assert result.returncode == 1
     records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
-    assert any(r["level"] == "error" and "s:" in r["message"] for r in records)
+    [error] = [r for r in records if r["level"] == "error"]
+    assert error["message"].startswith("source s: http://127.0.0.1:9/feed: Connection was refused")

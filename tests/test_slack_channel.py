@@ -1,6 +1,6 @@
 """The Slack channel against a real local webhook receiver on 127.0.0.1.
 
-Covers RELIABILITY.md items 8 and 9 (hostile text stays literal, formatting can't break),
+Covers RELIABILITY items 8 and 9 (hostile text stays literal, formatting can't break),
 19 and 20 (429 honours Retry-After; 5xx/timeouts retried; 400/403/404/410 permanent) and
 22 (the webhook URL never in an error), plus splitting to Slack's limits.
 """
@@ -350,10 +350,14 @@ def test_200_without_slacks_ok_is_not_a_delivery(receiver: SlackReceiver, body: 
     assert len(receiver.requests) == 2
 
 
-def test_secret_echoed_by_the_server_is_redacted(receiver: SlackReceiver) -> None:
-    receiver.script(Reply.error(404, f"no_service for {receiver.url}"))
+@pytest.mark.parametrize("echoed", ["url", "path"])
+def test_secret_echoed_by_the_server_is_redacted(receiver: SlackReceiver, echoed: str) -> None:
+    receiver.script(Reply.error(404, f"no_service for {getattr(receiver, echoed)}"))
     error = failure(channel(receiver.url), digest(item(1, "Drones")))
-    assert "***" in error.message
+    token = receiver.path.rsplit("/", 1)[1]
+    assert token not in error.message and receiver.path not in error.message
+    assert error.message == (f"ops-slack: Slack webhook at 127.0.0.1:{receiver.port} refused "
+                             "the message: 404 no_service for ***")
 
 
 def test_hanging_webhook_fails_temporarily_within_the_deadline(receiver: SlackReceiver) -> None:

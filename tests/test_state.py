@@ -76,7 +76,8 @@ def test_second_instance_is_refused_with_the_holder_named(
     assert result.returncode == 1
     assert f"state is in use by pid {os.getpid()}" in result.stderr
     assert status.returncode == 0 and f"in use by pid {os.getpid()}" in status.stdout
-    assert not workspace.state.exists() or workspace.query("SELECT count(*) FROM runs") == [(0,)]
+    assert not workspace.state.exists()  # refused before the state was even opened
+    assert site.requested("/feed.xml") == 0
 
 
 def test_status_shows_health_and_pending(workspace: Workspace, site: LocalSite) -> None:

@@ -28,7 +28,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # Commands that neither crawl nor send: they run without Twisted's reactor (and without
 # importing Scrapy). Every other command installs it first thing, before anything can
-# import twisted.internet.reactor (DESIGN.md, "Running Scrapy inside the daemon").
+# import twisted.internet.reactor (else Scrapy keeps the default one: vedette/reactor.py).
 NO_REACTOR = frozenset({"check", "status", "schema", "test-topic", "init", "state"})
 
 

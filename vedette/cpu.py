@@ -86,7 +86,7 @@ class CpuPool:
         self._slots = asyncio.Semaphore(count)
         # Pools the backstop killed (weak: a pool is forgotten once no job holds it).
         self._killed: weakref.WeakSet[Executor] = weakref.WeakSet()
-        _live.append(self)
+        _live.add(self)
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -178,11 +178,15 @@ class CpuPool:
         return await self.run(_match, article)
 
     def close(self) -> None:
+        """Save what the matcher learnt and let go of it and of the workers: a daemon closes
+        the pool of every config a reload replaced, and each held compiled topics."""
         if self._local is not None:
             self._local.save_word_keys()
+            self._local = None
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        _live.discard(self)
 
 
 def _kill_workers(executor: ProcessPoolExecutor) -> None:
@@ -197,10 +201,11 @@ def _kill_workers(executor: ProcessPoolExecutor) -> None:
             process.kill()
 
 
-_live: list[CpuPool] = []
+_live: set[CpuPool] = set()
+"""Pools not closed yet: closed at exit, so their matchers' learnt keys are saved."""
 
 
 @atexit.register
 def _close_all() -> None:
-    for pool in _live:
+    for pool in list(_live):
         pool.close()

@@ -73,7 +73,11 @@ def settings_for(config: Config, context: CrawlContext, log_level: str = "WARNIN
     return settings
 
 
-def make_runner(context: CrawlContext, log_level: str = "WARNING") -> AsyncCrawlerRunner:
+def make_runner(context: CrawlContext | None, log_level: str = "WARNING") -> AsyncCrawlerRunner:
+    """A runner for `context`'s crawls; with None, one that any context's crawls can use
+    (the daemon's, which outlives every context a reload replaces: it must hold none)."""
+    if context is None:
+        return AsyncCrawlerRunner(vedette_settings())
     return AsyncCrawlerRunner(settings_for(context.config, context, log_level))
 
 

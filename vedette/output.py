@@ -30,7 +30,12 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        # Replaced whole, never changed in place: threads log while a reload adds secrets.
+        # Longest first, so a secret holding another (a URL and its token) goes whole.
+        self.secrets: tuple[str, ...] = ()
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self.secrets = tuple(sorted({*self.secrets, *secrets}, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -107,7 +112,7 @@ class Output:
                 else logging.WARNING)
 
     def redact(self, secrets: Iterable[str]) -> None:
-        self.redactor.secrets.update(s for s in secrets if s and len(s) >= 4)
+        self.redactor.add(s for s in secrets if s and len(s) >= 4)
 
     def scrapy_log_level(self, verbosity: int) -> str:
         return "DEBUG" if verbosity > 1 else "WARNING"

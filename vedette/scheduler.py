@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from alerts.digest import send_digest
 from alerts.notice import send_health_notices
 from vedette.config import Config, ConfigError, load_config
 from vedette.config.reload import refused_reload
+from vedette.config.secrets import loaded_secrets
 from vedette.config_watch import ConfigWatch
 from vedette.context import CrawlContext
 from vedette.crawling import crawl_sources, make_runner
@@ -57,21 +58,26 @@ def _due_since(trigger: Any, last: datetime, now: datetime) -> bool:
 class Daemon:
     def __init__(self, config: Config, log_level: str = "WARNING",
                  watch_interval: float = 2.0,
-                 on_fault: Callable[[], None] | None = None) -> None:
+                 on_fault: Callable[[], None] | None = None,
+                 redact: Callable[[Iterable[str]], None] | None = None) -> None:
         self.config = config
         self.context = CrawlContext.build(config)
         self.log_level = log_level
         self.watch = ConfigWatch(config.directory)
         self.watch_interval = watch_interval
-        self.runner = make_runner(self.context, log_level)
+        self.runner = make_runner(None)  # each crawl brings its context's settings
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = False
         # The state failed (read-only, full, damaged, replaced): the daemon stops, and
         # `on_fault` ends the process (its exit status is the fault's).
         self.fault: StateError | None = None
         self.on_fault = on_fault
+        # Adds values to the log's redaction: a reload can bring secrets start-up never saw.
+        self.redact = redact
+        # Contexts a reload replaced, each closed once no crawl uses it (crawls in use, by
+        # id(context)): a crawl under way finishes with the config it started with.
         self._retired: list[CrawlContext] = []
-        self._active = 0
+        self._crawls: dict[int, int] = {}
         # One send of a digest at a time: two crawls finishing together must not both read
         # the same pending matches and send them twice.
         self._digest_locks: dict[str, asyncio.Lock] = {}
@@ -163,7 +169,7 @@ class Daemon:
         except KeyError:
             return
         context = self.context
-        self._active += 1
+        self._crawls[id(context)] = self._crawls.get(id(context), 0) + 1
         try:
             context.store.record_job_run(source_job(name), datetime.now(UTC))
             [outcome] = await crawl_sources(context, [source], self.log_level, self.runner)
@@ -180,7 +186,9 @@ class Daemon:
         except StateError as exc:
             self._state_failed(exc)
         finally:
-            self._active -= 1
+            self._crawls[id(context)] -= 1
+            if not self._crawls[id(context)]:
+                del self._crawls[id(context)]
             self._close_retired()
 
     async def digest_job(self, name: str) -> None:
@@ -233,6 +241,10 @@ class Daemon:
             return
         try:
             config = load_config(self.config.directory)
+            if self.redact is not None:
+                # Before anything can log them, whether or not this config is applied; the
+                # old secrets stay redacted too (a crawl may still run with them).
+                self.redact(loaded_secrets(config))
             problems = refused_reload(self.config, config)
             if not problems:
                 context = CrawlContext.build(config, store=self.context.store)
@@ -256,8 +268,10 @@ class Daemon:
                     len(config.digests))
 
     def _close_retired(self) -> None:
-        """Worker pools of replaced configs, once no crawl can still be using them."""
-        if self._active == 0:
-            for context in self._retired:
-                context.cpu.close()
-            self._retired.clear()
+        """Close the worker pools of replaced configs that no crawl uses any more, and let
+        go of them (and their compiled topics)."""
+        unused = [c for c in self._retired if id(c) not in self._crawls]
+        for context in unused:
+            context.cpu.close()
+            log.info("closed the worker pool of a replaced config")
+        self._retired = [c for c in self._retired if id(c) in self._crawls]

@@ -183,9 +183,11 @@ class AppriseChannel(Channel):
                     **options)
         except TimeoutError:
             error = f"Apprise did not finish within {seconds:g}s ({', '.join(kinds)})"
-        except Exception as exc:  # an Apprise or plugin bug: its text may quote a URL
+        except Exception as exc:  # an Apprise or plugin bug: its message is the one clue
             log.debug("%s: %s", self.name, self.redact(repr(exc)))
-            error = f"Apprise failed: {type(exc).__name__}"
+            # Redacted before it is cut: a cut could leave part of a secret unmatched.
+            said = self.redact(str(exc))
+            error = f"Apprise failed: {type(exc).__name__}" + (f": {said[:200]}" if said else "")
         big = False
         if error is None and not result:
             error, big, refused = self._explain(result, seconds, owed)

@@ -15,11 +15,9 @@ length limit, and the message boundaries depend on the rendered lengths.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alerts.render import RenderedDigest, Segment, digest_context, group_items, shared_context
+from alerts.render import RenderedDigest, Segment, shared_context
 
 MAX_BLOCKS = 50
 """Slack's limit of blocks per message."""
@@ -118,33 +116,16 @@ def link_url(url: str) -> str:
     return _replace(url, _URL)
 
 
-def digest_zone(digest: RenderedDigest) -> tzinfo:
-    """The zone times are shown in: the digest's (when the rendered digest names it), else
-    the zone of `generated_at`."""
-    name = getattr(digest, "timezone", None)  # RenderedDigest.timezone, once render.py has it
-    if isinstance(name, str) and name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return digest.generated_at.tzinfo or ZoneInfo("UTC")
-
-
-def build_messages(digest: RenderedDigest, zone: tzinfo | None = None) -> list[dict[str, Any]]:
+def build_messages(digest: RenderedDigest) -> list[dict[str, Any]]:
     """The webhook payloads for `digest`, in order: every article once, each message within
     Slack's limits, headers numbered "(k/n)" when there is more than one."""
-    return [message for message, _ in build_parts(digest, zone)]
+    return [message for message, _ in build_parts(digest)]
 
 
-def build_parts(digest: RenderedDigest,
-                zone: tzinfo | None = None) -> list[tuple[dict[str, Any], int]]:
+def build_parts(digest: RenderedDigest) -> list[tuple[dict[str, Any], int]]:
     """`build_messages`, each payload with the number of articles it shows: the first k
     messages show the first (sum of their counts) of `digest.items`, the order shown."""
-    if zone is None:
-        context = shared_context(digest)
-    else:
-        context = digest_context(digest.digest, group_items(digest.items), zone=zone,
-                                 generated_at=digest.generated_at)
+    context = shared_context(digest)
     intro = _context(f"Vedette digest *{clip(context['digest'], 200)}* · "
                      f"{clip(context['generated'], 100)}")
     bodies: list[list[dict[str, Any]]] = []

@@ -23,16 +23,20 @@ def delayed(body: bytes, pause: float) -> Callable[[BaseHTTPRequestHandler], Non
     return handler
 
 
-def drip(chunks: int, pause: float) -> Callable[[BaseHTTPRequestHandler], None]:
-    """A response that sends a byte every `pause` seconds (a slow-drip attack)."""
+def drip(chunks: int, pause: float, body: bytes | None = None) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A response sent in `chunks` pieces, one every `pause` seconds (a slow-drip attack):
+    `body`, else one byte a piece."""
+    data = body if body is not None else b"x" * chunks
+    size = -(-len(data) // chunks)
+
     def handler(request: BaseHTTPRequestHandler) -> None:
         request.send_response(200)
         request.send_header("Content-Type", "text/html")
-        request.send_header("Content-Length", str(chunks))
+        request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         try:
-            for _ in range(chunks):
-                request.wfile.write(b"x")
+            for start in range(0, len(data), size):
+                request.wfile.write(data[start:start + size])
                 request.wfile.flush()
                 time.sleep(pause)
         except OSError:

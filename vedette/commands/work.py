@@ -5,24 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from vedette import reactor
 from vedette.config import Config
+from vedette.config.secrets import loaded_secrets
 from vedette.context import CrawlContext
 from vedette.jobs import Report
 from vedette.output import Output
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _secrets(config: Config) -> list[str]:
-    found = []
-    for channel in config.channels.values():
-        for value in channel.__dict__.values():
-            values = value if isinstance(value, list) else [value]
-            found += [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
-    return found
 
 
 def _pick(names: Sequence[str], known: Sequence[str], kind: str, out: Output) -> list[str] | None:
@@ -40,7 +30,7 @@ def crawl(config: Config, names: Sequence[str], out: Output, verbosity: int) -> 
     picked = _pick(names, [s.name for s in config.sources], "source", out)
     if picked is None:
         return EXIT_USAGE
-    out.redact(_secrets(config))
+    out.redact(loaded_secrets(config))
     context = CrawlContext.build(config)
     report = Report()
     sources = [config.source(n) for n in picked]
@@ -58,7 +48,7 @@ def digest(config: Config, names: Sequence[str], out: Output, *, preview: Path |
     if preview is not None and len(picked) != 1:
         out.error("--preview needs exactly one digest name")
         return EXIT_USAGE
-    out.redact(_secrets(config))
+    out.redact(loaded_secrets(config))
     context = CrawlContext.build(config)
     report = Report()
     digests = [config.digest(n) for n in picked]
@@ -70,7 +60,7 @@ def digest(config: Config, names: Sequence[str], out: Output, *, preview: Path |
 def run_once(config: Config, out: Output, verbosity: int) -> int:
     from vedette import jobs
 
-    out.redact(_secrets(config))
+    out.redact(loaded_secrets(config))
     context = CrawlContext.build(config)
     report = Report()
     reactor.run(lambda: jobs.run_once(context, report, out.scrapy_log_level(verbosity)))
@@ -82,12 +72,13 @@ def run_daemon(config: Config, out: Output, verbosity: int) -> int:
     the fault's status after a stop because the state failed (its one line is logged)."""
     from vedette.scheduler import Daemon
 
-    out.redact(_secrets(config))
+    out.redact(loaded_secrets(config))
     daemon: Daemon | None = None
 
     async def start() -> None:
         nonlocal daemon
-        daemon = Daemon(config, out.scrapy_log_level(verbosity), on_fault=reactor.stop_soon)
+        daemon = Daemon(config, out.scrapy_log_level(verbosity), on_fault=reactor.stop_soon,
+                        redact=out.redact)
         await daemon.start()
 
     async def stop() -> None:

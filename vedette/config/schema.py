@@ -1,7 +1,7 @@
 """The configuration's typed shape: one pydantic model per section and per plugin kind.
 
-Field docstrings are user documentation: `vedette check --help-config` and docs/config.md
-are written from them.
+Field docstrings are user documentation: docs/config.md and the JSON Schema of `vedette
+schema` (the descriptions a YAML editor shows) are written from them.
 """
 
 from __future__ import annotations

@@ -88,6 +88,21 @@ def secret_values(annotation: Any, raw: Any, path: KeyPath = ()) -> Iterator[tup
                 yield from secret_values(field.annotation, raw[key], (*path, key))
 
 
+def loaded_secrets(value: Any) -> list[str]:
+    """The value of every `SecretStr` in a loaded config (or any part of one), for the log
+    redaction: whatever the model, so a secret field added later is covered too."""
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        return [secret, secret.strip()]  # the channels send (and libraries log) it stripped
+    if isinstance(value, BaseModel):
+        value = [getattr(value, name) for name in type(value).model_fields]
+    elif isinstance(value, Mapping):
+        value = list(value.values())
+    elif not isinstance(value, list | tuple):
+        return []
+    return [secret for item in value for secret in loaded_secrets(item)]
+
+
 def literal_secrets(documents: Mapping[str, YamlDocument]) -> list[Problem]:
     """One warning per secret written into the config files instead of `${VAR}`, found in
     the raw YAML (before substitution) of the documents that hold each section (the ones
