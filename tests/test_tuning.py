@@ -49,6 +49,31 @@ def test_test_topic_runs_the_rule_as_written_now(workspace: Workspace, site: Loc
     assert missing.returncode == 2 and "no topic named 'Nope'" in missing.stderr
 
 
+def test_test_topic_over_stored_articles_uses_todays_word_keys(
+        workspace: Workspace, site: LocalSite) -> None:
+    # Articles stored under any earlier edition of the keys are matched with the keys of
+    # the code that runs now: lemmas tell "product" from "production".
+    stories = [Story(slug=f"p{n}", title=title, published=recent(1), paragraphs=[text])
+               for n, (title, text) in enumerate([
+                   ("Startups", "The app is a joint product of two startups."),
+                   ("Shells", "Two joint productions of shells start in Lviv."),
+                   ("Defence", "Kyiv asks for more air defences.")])]
+    for story in stories:
+        site.add(f"/news/{story.slug}", article_page(story))
+    site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{s.slug}"), s) for s in stories]),
+             content_type="application/rss+xml")
+    workspace.setup(sources=[{"name": "s", "type": "feed", "url": site.url("/feed.xml")}],
+                    topics=[{"name": "JP", "any": ["joint production", "air defense"]}])
+    assert workspace.run("crawl").returncode == 0
+
+    found = workspace.run("test-topic", "JP")
+
+    assert found.returncode == 0, found.stderr
+    assert "2 of 3 articles" in found.stdout, found.stdout
+    assert "Startups" not in found.stdout
+    assert "**joint productions**" in found.stdout and "**air defences**" in found.stdout
+
+
 def test_schema_describes_every_section_and_forbids_unknown_keys(workspace: Workspace) -> None:
     result = workspace.run("schema")
     assert result.returncode == 0

@@ -31,6 +31,7 @@ import operator
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
@@ -49,11 +50,13 @@ _SNOWBALL = {"en": "english", "lt": "lithuanian"}
 # -aes, -ees, -oes), -s → "" (not -us, -ss); words of three letters or fewer are left
 # alone ("gps", "ies": acronyms, not plurals). Applied in turn over a newline-joined batch
 # of words, the three rules act as "the first that applies": a word the first changes ends
-# in -y and the second's in -e, which the later rules leave alone.
+# in -y and the second's in -e, which the later rules leave alone. Each pattern starts with
+# its ending and looks behind only there: a pattern starting with a look-behind is tried
+# at every character (4 times slower).
 _PLURAL_RULES = (
-    (re.compile("(?<=[^\n])(?<![ea])ies$", re.MULTILINE), "y"),
-    (re.compile("(?<=[^\n]{2})(?<![aeo])es$", re.MULTILINE), "e"),
-    (re.compile("(?<=[^\n]{3})(?<![us])s$", re.MULTILINE), ""),
+    (re.compile("ies(?<=[^\nea]ies)$", re.MULTILINE), "y"),
+    (re.compile("es(?<=[^\n][^\naeo]es)$", re.MULTILINE), "e"),
+    (re.compile("s(?<=[^\n][^\n][^\nus]s)$", re.MULTILINE), ""),
 )
 
 
@@ -210,12 +213,18 @@ def _build(lang: str) -> Lexicon:
                    tuple(itertools.compress(fallback, differ)))
 
 
+LEXICON_VERSION = 1
+"""Bump when building a lexicon changes (its fallbacks, folding or choice of entries):
+lexicons kept by an earlier one are then never read."""
+
+
 @functools.cache
 def edition() -> str:
-    """The source of the lexicons, for the keys that depend on them (`keys_edition`)."""
+    """What a lexicon depends on, for the files that keep them and the keys (`keys_edition`)."""
     import simplemma  # imported when needed: a process that reads compiled topics never is
 
-    return f"simplemma {simplemma.__version__}"
+    return (f"simplemma {simplemma.__version__}, lexicon {LEXICON_VERSION}, "
+            f"PyStemmer {Stemmer.version()}, unicode {unicodedata.unidata_version}")
 
 
 def _entries(lang: str) -> tuple[list[str], list[str]]:
