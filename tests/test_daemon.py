@@ -266,3 +266,27 @@ def test_overdue_interval_source_is_crawled_soon_after_start(
     wait_for(lambda: titles(smtp) == ["a1"], what="the overdue crawl")
     assert "source:wire is overdue" in daemon.output()
     assert daemon.terminate() == 0
+
+
+def test_cron_runs_send_the_same_health_notices_as_the_daemon(
+        workspace: Workspace, site: LocalSite, smtp: SmtpServer) -> None:
+    # `run --once` takes the daemon's steps after a crawl: a source that died is heard of
+    # from cron too, once, and its recovery once.
+    ops = SmtpServer().start()
+    try:
+        workspace.setup(
+            sources=[{"name": "flaky", "type": "feed", "url": site.url("/feed.xml")}],
+            topics=TOPICS, channels={"mail": mail(smtp), "ops": mail(ops)},
+            digests=[{"name": "now", "schedule": "immediate", "channels": ["mail"]}],
+            settings={"health": {"failures": 2, "channel": "ops"}})
+        runs = [workspace.run("run", "--once") for _ in range(3)]
+        publish(site, ["back"])
+        recovered = workspace.run("run", "--once")
+
+        assert [r.returncode for r in runs] == [1, 1, 1], runs[0].stderr
+        assert recovered.returncode == 0, recovered.stderr
+        subjects = [str(m["Subject"]) for m in ops.messages]
+        assert subjects == ["[Vedette] Source failing: flaky", "[Vedette] Source recovered: flaky"]
+        assert titles(smtp) == ["back"]
+    finally:
+        ops.stop()

@@ -19,7 +19,7 @@ from tests.support.slack_receiver import SlackReceiver
 from tests.test_config_hostile import BOMB
 from tests.test_daemon import TOPICS, immediate_setup, mail, publish, story, titles
 from vedette.config import load_config
-from vedette.matching import Matcher
+from vedette.matching.engine import Matcher
 from vedette.scheduler import Daemon
 
 DAEMON_MEMORY = 3 * 1024**3
@@ -126,11 +126,11 @@ def test_replaced_configs_leave_no_worker_pool_or_matcher_behind(workspace: Work
         try:
             gc.collect()
             matchers = live(Matcher)
-            pools = [weakref.ref(daemon.context.cpu)]
+            pools = [weakref.ref(daemon.app.context.cpu)]
             for version in (1, 2, 3):
                 workspace.write("keywords.yaml", {"topics": topics(version)})
                 await daemon.reload_if_changed(force=True)
-                pools.append(weakref.ref(daemon.context.cpu))
+                pools.append(weakref.ref(daemon.app.context.cpu))
             gc.collect()
             return [pool() is None for pool in pools], live(Matcher) - matchers
         finally:

@@ -1,19 +1,15 @@
-"""The units of work the CLI and the daemon schedule: crawl sources, send digests."""
+"""The commands' units of work, on an `App`: crawl sources, send digests, or both (cron)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-from alerts.digest import ChannelOutcome, send_digest
-from vedette.config import Config, Digest, FeedSource
-from vedette.context import CrawlContext
-from vedette.crawling import CrawlOutcome, crawl_sources
-
-log = logging.getLogger(__name__)
+from alerts.digest import ChannelOutcome
+from vedette.app import App
+from vedette.config import Digest, FeedSource
+from vedette.crawling import CrawlOutcome
 
 
 @dataclass
@@ -31,29 +27,22 @@ class Report:
         return lines
 
 
-async def crawl(context: CrawlContext, sources: Sequence[FeedSource], report: Report,
-                log_level: str = "WARNING") -> None:
-    report.crawls.extend(await crawl_sources(context, sources, log_level))
-    prune(context)
+async def crawl(app: App, sources: Sequence[FeedSource], report: Report) -> None:
+    """`vedette crawl`: crawl and store; send nothing."""
+    report.crawls.extend(await app.crawl(sources))
+    app.prune()
 
 
-def prune(context: CrawlContext) -> None:
-    """Keep article text only as long as `settings.keep_text` says."""
-    cutoff = datetime.now(UTC) - context.config.settings.keep_text
-    pruned = context.store.prune_text(cutoff)
-    if pruned:
-        log.info("dropped the text of %d articles older than %s", pruned, cutoff.date())
-
-
-async def send_digests(context: CrawlContext, digests: Sequence[Digest], report: Report, *,
+async def send_digests(app: App, digests: Sequence[Digest], report: Report, *,
                        dry_run: bool = False, preview: Path | None = None) -> None:
-    for digest in digests:
-        report.deliveries.extend(await send_digest(
-            context.config, context.store, digest, dry_run=dry_run, preview=preview))
+    report.deliveries.extend(await app.send_digests(digests, dry_run=dry_run, preview=preview))
 
 
-async def run_once(context: CrawlContext, report: Report, log_level: str = "WARNING") -> None:
-    """Crawl every source once, then send every digest that has something pending."""
-    config: Config = context.config
-    await crawl(context, config.sources, report, log_level)
-    await send_digests(context, config.digests, report)
+async def run_once(app: App, report: Report) -> None:
+    """`vedette run --once`: every source once, what follows a crawl (as the daemon does
+    it), then every other digest that has something pending."""
+    config = app.config
+    report.crawls.extend(await app.crawl(config.sources))
+    report.deliveries.extend(await app.after_crawl([s.name for s in config.sources]))
+    report.deliveries.extend(await app.send_digests(
+        [d for d in config.digests if not d.schedule.immediate]))

@@ -20,16 +20,14 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts.digest import send_digest
-from alerts.notice import send_health_notices
+from alerts.digest import ChannelOutcome
+from vedette.app import App
 from vedette.config import Config, ConfigError, load_config
 from vedette.config.reload import refused_reload
 from vedette.config.secrets import loaded_secrets
 from vedette.config_watch import ConfigWatch
-from vedette.context import CrawlContext
-from vedette.crawling import crawl_sources, make_runner
+from vedette.crawling import make_runner
 from vedette.errors import StateError
-from vedette.jobs import prune
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +59,11 @@ class Daemon:
                  on_fault: Callable[[], None] | None = None,
                  redact: Callable[[Iterable[str]], None] | None = None) -> None:
         self.config = config
-        self.context = CrawlContext.build(config)
         self.log_level = log_level
+        self.runner = make_runner(None)  # each crawl brings its context's settings
+        self.app = App(config, log_level=log_level, runner=self.runner)
         self.watch = ConfigWatch(config.directory)
         self.watch_interval = watch_interval
-        self.runner = make_runner(None)  # each crawl brings its context's settings
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = False
         # The state failed (read-only, full, damaged, replaced): the daemon stops, and
@@ -74,13 +72,10 @@ class Daemon:
         self.on_fault = on_fault
         # Adds values to the log's redaction: a reload can bring secrets start-up never saw.
         self.redact = redact
-        # Contexts a reload replaced, each closed once no crawl uses it (crawls in use, by
-        # id(context)): a crawl under way finishes with the config it started with.
-        self._retired: list[CrawlContext] = []
+        # Apps a reload replaced, each closed once no crawl uses it (crawls in use, by
+        # id(app)): a crawl under way finishes with the config it started with.
+        self._retired: list[App] = []
         self._crawls: dict[int, int] = {}
-        # One send of a digest at a time: two crawls finishing together must not both read
-        # the same pending matches and send them twice.
-        self._digest_locks: dict[str, asyncio.Lock] = {}
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -111,9 +106,9 @@ class Daemon:
             log.error("crawls did not stop within %.0f s; exiting anyway", STOP_DEADLINE)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        for context in [*self._retired, self.context]:
-            context.cpu.close()
-        self.context.store.close()
+        for app in self._retired:
+            app.close_pool()
+        self.app.close()
         log.warning("daemon stopped")
 
     async def _stop_crawls(self) -> None:
@@ -126,7 +121,7 @@ class Daemon:
         """Add, change or remove jobs so they match self.config."""
         assert self.scheduler is not None
         now = datetime.now(UTC)
-        store = self.context.store
+        store = self.app.store
         wanted: dict[str, tuple[Callable[..., Any], Any, str]] = {}
         default_zone = ZoneInfo(self.config.settings.timezone)
         for source in self.config.sources:
@@ -168,27 +163,32 @@ class Daemon:
             source = self.config.source(name)
         except KeyError:
             return
-        context = self.context
-        self._crawls[id(context)] = self._crawls.get(id(context), 0) + 1
+        app = self.app
+        self._crawls[id(app)] = self._crawls.get(id(app), 0) + 1
         try:
-            context.store.record_job_run(source_job(name), datetime.now(UTC))
-            [outcome] = await crawl_sources(context, [source], self.log_level, self.runner)
+            app.store.record_job_run(source_job(name), datetime.now(UTC))
+            [outcome] = await app.crawl([source])
             if outcome.ok and outcome.run is not None:
                 log.info("crawled %s: %d new, %d matches", name, outcome.run.new_articles,
                          outcome.run.matches)
             else:
                 log.error("source %s: %s", name, outcome.error)
-            await send_health_notices(self.config, context.store, name)
-            prune(context)
+            # What follows goes by the config as it is now (a reload during the crawl may
+            # have added a channel); the immediate digests also retry what an earlier send
+            # left pending.
+            current = self.app
+            sent = await current.after_crawl([name], immediate=not self.stopping)
+            self._log_deliveries(sent)
             if not self.stopping:
-                # Also retries what an earlier immediate send left pending (a channel outage).
-                await self._send_immediate()
+                for digest in current.config.digests:
+                    if digest.schedule.immediate:
+                        current.store.record_job_run(digest_job(digest.name), datetime.now(UTC))
         except StateError as exc:
             self._state_failed(exc)
         finally:
-            self._crawls[id(context)] -= 1
-            if not self._crawls[id(context)]:
-                del self._crawls[id(context)]
+            self._crawls[id(app)] -= 1
+            if not self._crawls[id(app)]:
+                del self._crawls[id(app)]
             self._close_retired()
 
     async def digest_job(self, name: str) -> None:
@@ -198,19 +198,21 @@ class Daemon:
             digest = self.config.digest(name)
         except KeyError:
             return
-        lock = self._digest_locks.setdefault(name, asyncio.Lock())
         try:
-            async with lock:
-                outcomes = await send_digest(self.config, self.context.store, digest)
-            for outcome in outcomes:
-                if outcome.failed:
-                    log.error("digest %s via %s: %s", name, outcome.channel, outcome.error)
-                elif outcome.status == "sent":
-                    log.info("digest %s via %s: %d matches sent", name, outcome.channel,
-                             outcome.items)
-            self.context.store.record_job_run(digest_job(name), datetime.now(UTC))
+            self._log_deliveries(await self.app.send_digests([digest]))
+            self.app.store.record_job_run(digest_job(name), datetime.now(UTC))
         except StateError as exc:
             self._state_failed(exc)
+
+    @staticmethod
+    def _log_deliveries(outcomes: list[ChannelOutcome]) -> None:
+        for outcome in outcomes:
+            if outcome.failed:
+                log.error("digest %s via %s: %s", outcome.digest, outcome.channel,
+                          outcome.error)
+            elif outcome.status == "sent":
+                log.info("digest %s via %s: %d matches sent", outcome.digest, outcome.channel,
+                         outcome.items)
 
     def _state_failed(self, exc: StateError) -> None:
         """One line, then a clean stop: with its state failed the daemon can record nothing,
@@ -247,7 +249,8 @@ class Daemon:
                 self.redact(loaded_secrets(config))
             problems = refused_reload(self.config, config)
             if not problems:
-                context = CrawlContext.build(config, store=self.context.store)
+                app = App(config, store=self.app.store, log_level=self.log_level,
+                          runner=self.runner, digest_locks=self.app.digest_locks)
         except ConfigError as exc:
             problems = exc.problems
         except Exception as exc:  # a fault of ours: the old config keeps running all the same
@@ -259,9 +262,9 @@ class Daemon:
             for problem in problems:
                 log.error("config not reloaded: %s", problem)
             return
-        self._retired.append(self.context)
+        self._retired.append(self.app)
         self.config = config
-        self.context = context
+        self.app = app
         self._schedule(catch_up=False)
         self._close_retired()
         log.warning("config reloaded: %d sources, %d digests", len(config.sources),
@@ -270,8 +273,8 @@ class Daemon:
     def _close_retired(self) -> None:
         """Close the worker pools of replaced configs that no crawl uses any more, and let
         go of them (and their compiled topics)."""
-        unused = [c for c in self._retired if id(c) not in self._crawls]
-        for context in unused:
-            context.cpu.close()
+        unused = [a for a in self._retired if id(a) not in self._crawls]
+        for app in unused:
+            app.close_pool()
             log.info("closed the worker pool of a replaced config")
-        self._retired = [c for c in self._retired if id(c) in self._crawls]
+        self._retired = [a for a in self._retired if id(a) in self._crawls]

@@ -8,7 +8,6 @@ from pathlib import Path
 from vedette import reactor
 from vedette.config import Config
 from vedette.config.secrets import loaded_secrets
-from vedette.context import CrawlContext
 from vedette.jobs import Report
 from vedette.output import Output
 
@@ -26,21 +25,23 @@ def _pick(names: Sequence[str], known: Sequence[str], kind: str, out: Output) ->
 
 def crawl(config: Config, names: Sequence[str], out: Output, verbosity: int) -> int:
     from vedette import jobs
+    from vedette.app import App
 
     picked = _pick(names, [s.name for s in config.sources], "source", out)
     if picked is None:
         return EXIT_USAGE
     out.redact(loaded_secrets(config))
-    context = CrawlContext.build(config)
+    app = App(config, log_level=out.scrapy_log_level(verbosity))
     report = Report()
     sources = [config.source(n) for n in picked]
-    reactor.run(lambda: jobs.crawl(context, sources, report, out.scrapy_log_level(verbosity)))
+    reactor.run(lambda: jobs.crawl(app, sources, report))
     return _summarise(report, out)
 
 
 def digest(config: Config, names: Sequence[str], out: Output, *, preview: Path | None,
            dry_run: bool) -> int:
     from vedette import jobs
+    from vedette.app import App
 
     picked = _pick(names, [d.name for d in config.digests], "digest", out)
     if picked is None:
@@ -49,21 +50,22 @@ def digest(config: Config, names: Sequence[str], out: Output, *, preview: Path |
         out.error("--preview needs exactly one digest name")
         return EXIT_USAGE
     out.redact(loaded_secrets(config))
-    context = CrawlContext.build(config)
+    app = App(config)
     report = Report()
     digests = [config.digest(n) for n in picked]
-    reactor.run(lambda: jobs.send_digests(context, digests, report, dry_run=dry_run,
+    reactor.run(lambda: jobs.send_digests(app, digests, report, dry_run=dry_run,
                                           preview=preview))
     return _summarise(report, out)
 
 
 def run_once(config: Config, out: Output, verbosity: int) -> int:
     from vedette import jobs
+    from vedette.app import App
 
     out.redact(loaded_secrets(config))
-    context = CrawlContext.build(config)
+    app = App(config, log_level=out.scrapy_log_level(verbosity))
     report = Report()
-    reactor.run(lambda: jobs.run_once(context, report, out.scrapy_log_level(verbosity)))
+    reactor.run(lambda: jobs.run_once(app, report))
     return _summarise(report, out)
 
 

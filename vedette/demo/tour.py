@@ -13,8 +13,8 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from vedette import jobs, reactor
+from vedette.app import App
 from vedette.config import load_config
-from vedette.context import CrawlContext
 from vedette.demo.pages import Story, article_page, recent, rss_feed
 from vedette.demo.site import LocalSite
 from vedette.output import Output
@@ -89,9 +89,9 @@ def run_demo(folder: Path, out: Output) -> int:
                          "channels": ["demo-mail", "archive"]}],
         }, allow_unicode=True, sort_keys=False), encoding="utf-8")
         config = load_config(config_dir)
-        context = CrawlContext.build(config)
+        app = App(config)
         report = jobs.Report()
-        reactor.run(lambda: jobs.run_once(context, report))
+        reactor.run(lambda: jobs.run_once(app, report))
     finally:
         sink.controller.stop()
         site.stop()
