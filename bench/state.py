@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vedette.store import NewArticle, Store
-from vedette.store_backup import backup_state
+from vedette.store import NewArticle, Store, backup_state
 
 BODY = "The allies agreed on joint production of drones and shells this week. " * 60
 

@@ -10,7 +10,7 @@ from vedette.config.schema import Topic
 from vedette.matching import ArticleText
 from vedette.matching.engine import Matcher
 from vedette.store import NewArticle, Store
-from vedette.store_schema import MIGRATIONS
+from vedette.store.migrations import MIGRATIONS
 
 BODY = ("Vilnius and Kyiv agreed on joint production of defence equipment. "
         "The first item on the list is long-range drones, officials said.")

@@ -2,22 +2,22 @@
 channel accepted or refused, and each attempt (a part of `Store`, kept in its own module).
 
 A delivery is marked sent only after its channels accepted it; `check_writable` (in
-store.py) is called before a channel sends, so nothing is sent that can't be recorded."""
+core.py) is called before a channel sends, so nothing is sent that can't be recorded."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
 
-from vedette.store_guard import StorePart, guarded
-from vedette.store_matches import (
+from vedette.store.guard import StorePart, guarded
+from vedette.store.matches import (
     PendingItem,
     highlights_from,
     snippets_from,
     strings_from,
     term_fields_from,
 )
-from vedette.store_runs import _from_iso, _iso, utcnow
+from vedette.store.runs import _from_iso, _iso, utcnow
 
 
 class DeliveriesMixin(StorePart):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from vedette.store_guard import StorePart, guarded
+from vedette.store.guard import StorePart, guarded
 
 
 def utcnow() -> datetime:

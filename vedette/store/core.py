@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vedette.errors import StateError
-from vedette.store_deliveries import DeliveriesMixin
-from vedette.store_guard import (
+from vedette.store.deliveries import DeliveriesMixin
+from vedette.store.guard import (
     DAMAGED,
     FileIdentity,
     check_same_file,
@@ -25,16 +25,14 @@ from vedette.store_guard import (
     guarded,
     path_problem,
 )
-from vedette.store_matches import PendingItem, match_columns
-from vedette.store_runs import RunRecord, RunsMixin, _iso, utcnow
-from vedette.store_schema import check_ours, create, migrate
+from vedette.store.matches import match_columns
+from vedette.store.migrations import check_ours, create, migrate
+from vedette.store.runs import RunsMixin, _iso, utcnow
 
 if TYPE_CHECKING:
     from vedette.matching import TopicMatch
 
 log = logging.getLogger(__name__)
-
-__all__ = ["NewArticle", "PendingItem", "RunRecord", "SaveResult", "StateError", "Store", "utcnow"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class SaveResult:
 class Store(DeliveriesMixin, RunsMixin):
     """Opens (creating and migrating) the state file; use as a context manager.
 
-    Every fault of the file ends in one StateError (vedette/store_guard.py), after which the
+    Every fault of the file ends in one StateError (vedette/store/guard.py), after which the
     store refuses all work (`fault`); the file's identity is checked before each write."""
 
     def __init__(self, path: Path | str) -> None:
