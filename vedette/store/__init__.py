@@ -2,10 +2,10 @@
 
 from vedette.errors import StateError
 from vedette.store.backup import Backup, backup_state, default_target
-from vedette.store.core import NewArticle, SaveResult, Store
+from vedette.store.codec import utcnow
+from vedette.store.core import Store
 from vedette.store.guard import path_problem
-from vedette.store.matches import PendingItem
-from vedette.store.runs import RunRecord, utcnow
+from vedette.store.models import NewArticle, PendingItem, RunRecord, SaveResult
 
 __all__ = [
     "Backup",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vedette.errors import StateError
+from vedette.store.codec import iso, match_columns, utcnow
 from vedette.store.deliveries import DeliveriesMixin
 from vedette.store.guard import (
     DAMAGED,
@@ -25,37 +25,14 @@ from vedette.store.guard import (
     guarded,
     path_problem,
 )
-from vedette.store.matches import match_columns
 from vedette.store.migrations import check_ours, create, migrate
-from vedette.store.runs import RunsMixin, _iso, utcnow
+from vedette.store.models import NewArticle, SaveResult
+from vedette.store.runs import RunsMixin
 
 if TYPE_CHECKING:
     from vedette.matching import TopicMatch
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class NewArticle:
-    url: str
-    source: str
-    title: str
-    summary: str
-    body: str
-    language: str | None
-    published: datetime | None
-    text_source: str
-    fingerprint: str | None
-    alertable: bool
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    article_id: int | None
-    stored: bool          # False: the URL was already known (another feed or a re-crawl)
-    duplicate_of: int | None
-    matches: int
-    deliveries: int
 
 
 class Store(DeliveriesMixin, RunsMixin):
@@ -133,7 +110,7 @@ class Store(DeliveriesMixin, RunsMixin):
         stored for the record and alerts only for topics no article of its story has
         alerted for (a capped one, stored without deliveries, alerted for none).
         """
-        now = _iso(utcnow())
+        now = iso(utcnow())
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM articles WHERE url=?", (article.url,)).fetchone():
                 return SaveResult(None, False, None, 0, 0)
@@ -148,7 +125,7 @@ class Store(DeliveriesMixin, RunsMixin):
                 " fetched_at, text_source, fingerprint, duplicate_of, alertable)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (article.url, article.source, article.title, article.summary, article.body,
-                 article.language, _iso(article.published), now, article.text_source,
+                 article.language, iso(article.published), now, article.text_source,
                  article.fingerprint, original, int(article.alertable)),
             ).lastrowid
             stored_matches = deliveries = 0
@@ -193,7 +170,7 @@ class Store(DeliveriesMixin, RunsMixin):
         with self._transaction() as db:
             return db.execute(
                 "UPDATE articles SET body='', summary='' WHERE fetched_at < ? AND body != ''",
-                (_iso(older_than),)).rowcount
+                (iso(older_than),)).rowcount
 
     @guarded
     def recent_articles(self, since: datetime) -> list[sqlite3.Row]:
@@ -201,7 +178,7 @@ class Store(DeliveriesMixin, RunsMixin):
         return list(self._db.execute(
             "SELECT url, source, title, summary, body, language, published, fetched_at"
             " FROM articles WHERE fetched_at >= ? AND duplicate_of IS NULL"
-            " ORDER BY fetched_at DESC", (_iso(since),)))
+            " ORDER BY fetched_at DESC", (iso(since),)))
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -218,7 +195,7 @@ class Store(DeliveriesMixin, RunsMixin):
         writes its WAL only at commit, so a full disk passes it."""
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO write_check (id, at) VALUES (1, ?)",
-                       (_iso(utcnow()),))
+                       (iso(utcnow()),))
 
     @guarded
     def integrity_problems(self, limit: int = 10) -> list[str]:

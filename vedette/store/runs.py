@@ -3,40 +3,11 @@ times and source-health notices (a part of `Store`, kept in its own module)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from vedette.store.codec import from_iso, iso, run_record, utcnow
 from vedette.store.guard import StorePart, guarded
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _from_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    source: str
-    started_at: datetime
-    finished_at: datetime | None
-    status: str
-    items: int
-    new_articles: int
-    matches: int
-    fallbacks: int
-    errors: int
-    last_error: str | None
-    not_alerted: int = 0       # stored as seen: older than max_age or the first-crawl window
-    capped: int = 0            # matching articles past settings.max_matches_per_crawl: no alert
-    redecoded: int = 0         # pages and feeds declared UTF-8 that were not: charset detection
-    extraction_timeouts: int = 0   # pages past settings.extraction_timeout (feed text used)
+from vedette.store.models import RunRecord
 
 
 class RunsMixin(StorePart):
@@ -48,7 +19,7 @@ class RunsMixin(StorePart):
         with self._transaction() as db:
             return int(db.execute(
                 "INSERT INTO runs (source, started_at, status) VALUES (?,?,'running')",
-                (source, _iso(utcnow()))).lastrowid or 0)
+                (source, iso(utcnow()))).lastrowid or 0)
 
     @guarded
     def finish_run(self, run_id: int, *, status: str, items: int, new_articles: int,
@@ -60,7 +31,7 @@ class RunsMixin(StorePart):
                 "UPDATE runs SET finished_at=?, status=?, items=?, new_articles=?, matches=?,"
                 " fallbacks=?, errors=?, last_error=?, not_alerted=?, capped=?, redecoded=?,"
                 " extraction_timeouts=? WHERE id=?",
-                (_iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
+                (iso(utcnow()), status, items, new_articles, matches, fallbacks, errors,
                  last_error, not_alerted, capped, redecoded, extraction_timeouts, run_id))
 
     @guarded
@@ -76,13 +47,7 @@ class RunsMixin(StorePart):
             "SELECT * FROM runs WHERE source=? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
         if row is None:
             return None
-        return RunRecord(
-            source=row["source"], started_at=_from_iso(row["started_at"]) or utcnow(),
-            finished_at=_from_iso(row["finished_at"]), status=row["status"], items=row["items"],
-            new_articles=row["new_articles"], matches=row["matches"],
-            fallbacks=row["fallbacks"], errors=row["errors"], last_error=row["last_error"],
-            not_alerted=row["not_alerted"], capped=row["capped"], redecoded=row["redecoded"],
-            extraction_timeouts=row["extraction_timeouts"])
+        return run_record(row)
 
     @guarded
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
@@ -95,20 +60,20 @@ class RunsMixin(StorePart):
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO feed_validators (url, etag, last_modified, updated_at)"
-                " VALUES (?,?,?,?)", (url, etag, last_modified, _iso(utcnow())))
+                " VALUES (?,?,?,?)", (url, etag, last_modified, iso(utcnow())))
 
     # -- the daemon's memory -----------------------------------------------------------------
 
     @guarded
     def last_job_run(self, job: str) -> datetime | None:
         row = self._db.execute("SELECT last_run FROM job_runs WHERE job=?", (job,)).fetchone()
-        return _from_iso(row[0]) if row else None
+        return from_iso(row[0]) if row else None
 
     @guarded
     def record_job_run(self, job: str, at: datetime) -> None:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO job_runs (job, last_run) VALUES (?,?)",
-                       (job, _iso(at)))
+                       (job, iso(at)))
 
     @guarded
     def consecutive_failures(self, source: str) -> int:
@@ -126,10 +91,10 @@ class RunsMixin(StorePart):
             "SELECT MAX(started_at) FROM runs WHERE source=? AND new_articles > 0",
             (source,)).fetchone()
         if row[0]:
-            return _from_iso(row[0])
+            return from_iso(row[0])
         first = self._db.execute("SELECT MIN(started_at) FROM runs WHERE source=?",
                                  (source,)).fetchone()
-        return _from_iso(first[0])
+        return from_iso(first[0])
 
     @guarded
     def notices(self, source: str) -> set[str]:
@@ -141,6 +106,6 @@ class RunsMixin(StorePart):
         with self._transaction() as db:
             if on:
                 db.execute("INSERT OR REPLACE INTO health_notices (source, kind, sent_at)"
-                           " VALUES (?,?,?)", (source, kind, _iso(utcnow())))
+                           " VALUES (?,?,?)", (source, kind, iso(utcnow())))
             else:
                 db.execute("DELETE FROM health_notices WHERE source=? AND kind=?", (source, kind))
