@@ -45,7 +45,7 @@ def test_kill_9_mid_transaction_rolls_back_and_the_next_run_continues(tmp_path: 
     with Store(state) as store:
         assert store.execute("SELECT count(*) FROM articles")[0][0] == 0
         assert store.execute("SELECT count(*) FROM matches")[0][0] == 0
-        assert store.known_urls(["https://e.org/a"]) == set()
+        assert store.articles.known_urls(["https://e.org/a"]) == set()
         assert store.execute("PRAGMA integrity_check")[0][0] == "ok"
 
 

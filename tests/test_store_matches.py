@@ -28,8 +28,8 @@ def test_term_fields_and_every_snippet_are_read_back_as_matched(tmp_path: Path) 
     (match,) = Matcher([TOPIC]).match(ArticleText(title=article().title, body=BODY))
     assert match.more_snippets  # the two terms sit in different sentences
     with Store(tmp_path / "state.db") as store:
-        store.save_article(article(), [match], {TOPIC.id: ["morning"]})
-        (item,) = store.pending("morning")
+        store.articles.save(article(), [match], {TOPIC.id: ["morning"]})
+        (item,) = store.deliveries.pending("morning")
     assert item.terms == match.terms == ("joint production", "long-range drones")
     assert item.term_fields == match.term_fields == (("body",), ("body",))
     assert (item.snippet, item.snippet_field, item.highlights) == (
@@ -55,12 +55,12 @@ def test_a_state_file_from_schema_2_is_upgraded_and_its_pending_matches_kept(
 
     with Store(state) as store:
         assert store.execute("PRAGMA user_version")[0][0] == len(MIGRATIONS)
-        (old,) = store.pending("morning")
+        (old,) = store.deliveries.pending("morning")
         assert (old.terms, old.snippet, old.highlights) == (
             ("joint production",), "On joint production.", ((3, 19),))
         assert (old.term_fields, old.more_snippets) == ((), ())
         # New matches keep the new columns alongside the upgraded old ones.
         (match,) = Matcher([TOPIC]).match(ArticleText(title="t", body=BODY))
-        store.save_article(article("https://e.org/new"), [match], {TOPIC.id: ["morning"]})
-        assert [item.term_fields for item in store.pending("morning")] == [
+        store.articles.save(article("https://e.org/new"), [match], {TOPIC.id: ["morning"]})
+        assert [item.term_fields for item in store.deliveries.pending("morning")] == [
             (), (("body",), ("body",))]

@@ -40,7 +40,7 @@ async def crawl(context: CrawlContext, sources: Sequence[FeedSource], report: Re
 def prune(context: CrawlContext) -> None:
     """Keep article text only as long as `settings.keep_text` says."""
     cutoff = datetime.now(UTC) - context.config.settings.keep_text
-    pruned = context.store.prune_text(cutoff)
+    pruned = context.store.articles.prune_text(cutoff)
     if pruned:
         log.info("dropped the text of %d articles older than %s", pruned, cutoff.date())
 

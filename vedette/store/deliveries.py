@@ -1,8 +1,8 @@
-"""The state store's delivery ledger: what is pending per digest and channel, what each
-channel accepted or refused, and each attempt (a part of `Store`, kept in its own module).
+"""The delivery ledger: what is pending per digest and channel, what each channel accepted
+or refused, and each attempt.
 
-A delivery is marked sent only after its channels accepted it; `check_writable` (in
-core.py) is called before a channel sends, so nothing is sent that can't be recorded."""
+A delivery is marked sent only after its channels accepted it; `Store.check_writable` is
+called before a channel sends, so nothing is sent that can't be recorded."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import sqlite3
 from collections.abc import Sequence
 
 from vedette.store.codec import iso, pending_item, utcnow
-from vedette.store.guard import StorePart, guarded
+from vedette.store.database import Part
+from vedette.store.guard import guarded
 from vedette.store.models import PendingItem
 
 
-class DeliveriesMixin(StorePart):
+class Deliveries(Part):
+    """`deliveries`, `channel_sends` and `attempts`."""
 
     @guarded
     def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:
