@@ -127,9 +127,9 @@ async def crawl_sources(
 
 def _crashed(context: CrawlContext, source: str, exc: Exception) -> RunRecord | None:
     """Record a crawl that failed outside the spider (including before it could start)."""
-    run = context.store.runs.last(source)
-    run_id = (context.store.execute("SELECT max(id) FROM runs WHERE source=?", (source,))[0][0]
-              if run is not None and run.status == "running" else context.store.runs.start(source))
+    run_id = context.store.runs.unfinished(source)
+    if run_id is None:
+        run_id = context.store.runs.start(source)
     context.store.runs.finish(run_id, status="failed", items=0, new_articles=0, matches=0,
                               fallbacks=0, errors=1, last_error=_why(exc))
     return context.store.runs.last(source)

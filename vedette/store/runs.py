@@ -50,6 +50,15 @@ class Runs(Part):
         return run_record(row)
 
     @guarded
+    def unfinished(self, source: str) -> int | None:
+        """The id of `source`'s latest run if it never finished (its crawl ended before it
+        could record how), else None."""
+        row = self._db.execute(
+            "SELECT id, status FROM runs WHERE source=? ORDER BY id DESC LIMIT 1",
+            (source,)).fetchone()
+        return int(row["id"]) if row is not None and row["status"] == "running" else None
+
+    @guarded
     def consecutive_failures(self, source: str) -> int:
         """Failed runs of `source` since its last successful one."""
         row = self._db.execute(
