@@ -67,12 +67,8 @@ def main() -> None:
             print(f"article stored:  {checked:.0f} µs with the identity check, "
                   f"{unchecked:.0f} µs without (the check alone: {stat:.1f} µs)")
             print(f"write check:     {probe:.2f} ms per channel send")
-            with store.database.transaction() as db:  # filling the state quickly
-                for number in range(20_000, 20_000 + args.articles):
-                    db.execute("INSERT INTO articles (url, source, title, body, fetched_at,"
-                               " text_source) VALUES (?,?,?,?,?,?)",
-                               (f"https://example.org/more/{number}", "wire", "t", BODY,
-                                "2026-01-01T00:00:00+00:00", "page"))
+            store.articles.save_many(article(number)
+                                     for number in range(20_000, 20_000 + args.articles))
             began = time.perf_counter()
             assert store.integrity_problems() == []
             check = time.perf_counter() - began

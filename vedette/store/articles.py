@@ -45,57 +45,16 @@ class Articles(Part):
         """
         now = iso(utcnow())
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM articles WHERE url=?", (article.url,)).fetchone():
-                return SaveResult(None, False, None, 0, 0)
-            original = None
-            if article.fingerprint:
-                row = db.execute(
-                    "SELECT id FROM articles WHERE fingerprint=? AND duplicate_of IS NULL"
-                    " ORDER BY id LIMIT 1", (article.fingerprint,)).fetchone()
-                original = row[0] if row else None
-            article_id = db.execute(
-                "INSERT INTO articles (url, source, title, summary, body, language, published,"
-                " fetched_at, text_source, fingerprint, duplicate_of, alertable)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (article.url, article.source, article.title, article.summary, article.body,
-                 article.language, iso(article.published), now, article.text_source,
-                 article.fingerprint, original, int(article.alertable)),
-            ).lastrowid
-            stored_matches = deliveries = 0
-            covered: set[str] = set()
-            if original is not None:
-                # A syndicated copy alerts only for topics the story has not alerted for yet:
-                # those with a delivery from any article of it (the original or an earlier
-                # copy). A match without one (its crawl was past max_matches_per_crawl)
-                # covers nothing, so a flood's capped copy never swallows another source's
-                # alert of the same story; that source's copy takes the delivery and shows
-                # the others as "also reported by".
-                covered = {row[0] for row in db.execute(
-                    "SELECT DISTINCT m.topic_id FROM articles a"
-                    " JOIN matches m ON m.article_id = a.id"
-                    " WHERE a.fingerprint = ? AND EXISTS"
-                    " (SELECT 1 FROM deliveries d WHERE d.match_id = m.id)",
-                    (article.fingerprint,))}
-            if article.alertable:
-                for match in matches:
-                    if match.topic_id in covered:
-                        continue
-                    columns = {"article_id": article_id, "topic_id": match.topic_id,
-                               **match_columns(match), "created_at": now}
-                    match_id = db.execute(
-                        "INSERT INTO matches (article_id, topic_id, topic_name, terms, fields,"
-                        " snippet, snippet_field, highlights, term_fields, more_snippets,"
-                        " created_at) VALUES (:article_id, :topic_id, :topic_name, :terms,"
-                        " :fields, :snippet, :snippet_field, :highlights, :term_fields,"
-                        " :more_snippets, :created_at)", columns,
-                    ).lastrowid
-                    stored_matches += 1
-                    for digest in digests_by_topic.get(match.topic_id, ()):
-                        db.execute(
-                            "INSERT OR IGNORE INTO deliveries (match_id, digest, created_at)"
-                            " VALUES (?,?,?)", (match_id, digest, now))
-                        deliveries += 1
-            return SaveResult(article_id, True, original, stored_matches, deliveries)
+            return _save(db, article, matches, digests_by_topic, now)
+
+    @guarded
+    def save_many(self, articles: Iterable[NewArticle]) -> int:
+        """Store `articles` without matches, all in one transaction, each decided as by
+        `save`; how many were new. For filling a state in bulk (bench/state.py), where a
+        commit per article, each with its fsync, would take most of the time."""
+        now = iso(utcnow())
+        with self._transaction() as db:
+            return sum(_save(db, article, (), {}, now).stored for article in articles)
 
     @guarded
     def prune_text(self, older_than: datetime) -> int:
@@ -112,3 +71,59 @@ class Articles(Part):
             "SELECT url, source, title, summary, body, language, published, fetched_at"
             " FROM articles WHERE fetched_at >= ? AND duplicate_of IS NULL"
             " ORDER BY fetched_at DESC", (iso(since),)))
+
+
+def _save(db: sqlite3.Connection, article: NewArticle, matches: Sequence[TopicMatch],
+          digests_by_topic: Mapping[str, Sequence[str]], now: str | None) -> SaveResult:
+    """`Articles.save` inside the caller's transaction `db`."""
+    if db.execute("SELECT 1 FROM articles WHERE url=?", (article.url,)).fetchone():
+        return SaveResult(None, False, None, 0, 0)
+    original = None
+    if article.fingerprint:
+        row = db.execute(
+            "SELECT id FROM articles WHERE fingerprint=? AND duplicate_of IS NULL"
+            " ORDER BY id LIMIT 1", (article.fingerprint,)).fetchone()
+        original = row[0] if row else None
+    article_id = db.execute(
+        "INSERT INTO articles (url, source, title, summary, body, language, published,"
+        " fetched_at, text_source, fingerprint, duplicate_of, alertable)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (article.url, article.source, article.title, article.summary, article.body,
+         article.language, iso(article.published), now, article.text_source,
+         article.fingerprint, original, int(article.alertable)),
+    ).lastrowid
+    stored_matches = deliveries = 0
+    covered: set[str] = set()
+    if original is not None:
+        # A syndicated copy alerts only for topics the story has not alerted for yet:
+        # those with a delivery from any article of it (the original or an earlier
+        # copy). A match without one (its crawl was past max_matches_per_crawl)
+        # covers nothing, so a flood's capped copy never swallows another source's
+        # alert of the same story; that source's copy takes the delivery and shows
+        # the others as "also reported by".
+        covered = {row[0] for row in db.execute(
+            "SELECT DISTINCT m.topic_id FROM articles a"
+            " JOIN matches m ON m.article_id = a.id"
+            " WHERE a.fingerprint = ? AND EXISTS"
+            " (SELECT 1 FROM deliveries d WHERE d.match_id = m.id)",
+            (article.fingerprint,))}
+    if article.alertable:
+        for match in matches:
+            if match.topic_id in covered:
+                continue
+            columns = {"article_id": article_id, "topic_id": match.topic_id,
+                       **match_columns(match), "created_at": now}
+            match_id = db.execute(
+                "INSERT INTO matches (article_id, topic_id, topic_name, terms, fields,"
+                " snippet, snippet_field, highlights, term_fields, more_snippets,"
+                " created_at) VALUES (:article_id, :topic_id, :topic_name, :terms,"
+                " :fields, :snippet, :snippet_field, :highlights, :term_fields,"
+                " :more_snippets, :created_at)", columns,
+            ).lastrowid
+            stored_matches += 1
+            for digest in digests_by_topic.get(match.topic_id, ()):
+                db.execute(
+                    "INSERT OR IGNORE INTO deliveries (match_id, digest, created_at)"
+                    " VALUES (?,?,?)", (match_id, digest, now))
+                deliveries += 1
+    return SaveResult(article_id, True, original, stored_matches, deliveries)
