@@ -4,6 +4,7 @@ a state file from before those columns is upgraded in place and loses nothing.""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from vedette.config.schema import Topic
@@ -54,7 +55,6 @@ def test_a_state_file_from_schema_2_is_upgraded_and_its_pending_matches_kept(
     db.close()
 
     with Store(state) as store:
-        assert store.execute("PRAGMA user_version")[0][0] == len(MIGRATIONS)
         (old,) = store.deliveries.pending("morning")
         assert (old.terms, old.snippet, old.highlights) == (
             ("joint production",), "On joint production.", ((3, 19),))
@@ -64,3 +64,5 @@ def test_a_state_file_from_schema_2_is_upgraded_and_its_pending_matches_kept(
         store.articles.save(article("https://e.org/new"), [match], {TOPIC.id: ["morning"]})
         assert [item.term_fields for item in store.deliveries.pending("morning")] == [
             (), (("body",), ("body",))]
+    with closing(sqlite3.connect(state)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -3,8 +3,6 @@ by `Store`, which owns one part per kind of record."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -69,11 +67,6 @@ class Store:
         found = [row[0] for row in self.database.connection.execute(
             f"PRAGMA quick_check({int(limit)})")]
         return [] if found == ["ok"] else found
-
-    @guarded
-    def execute(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
-        """Read-only queries for status views and tests."""
-        return list(self.database.connection.execute(sql, args))
 
     # The health checks and the scheduler still ask the store itself; each of these is a
     # part's method under the name it had before the store had parts.
