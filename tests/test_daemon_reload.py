@@ -19,7 +19,7 @@ from tests.support.slack_receiver import SlackReceiver
 from tests.test_config_hostile import BOMB
 from tests.test_daemon import TOPICS, immediate_setup, mail, publish, story, titles
 from vedette.config import load_config
-from vedette.matching import Matcher
+from vedette.matching.engine import Matcher
 from vedette.scheduler import Daemon
 
 DAEMON_MEMORY = 3 * 1024**3
