@@ -95,7 +95,7 @@ async def send_digest(
     if preview is not None:
         try:
             rendered = fitter_for(config, digest, digest.channels[0],
-                                  store.pending(digest.name), now).fit()
+                                  store.deliveries.pending(digest.name), now).fit()
         except EntryTooBig as exc:
             return [ChannelOutcome(digest.name, "preview", 0, "failed",
                                    error=f"{digest.channels[0]}: {exc}")]
@@ -106,7 +106,7 @@ async def send_digest(
                                summarised=len(rendered.summarised_ids))]
     renders: RenderCache = {}
     for name in digest.channels:
-        items = store.pending(digest.name, name)
+        items = store.deliveries.pending(digest.name, name)
         if not is_due(items, digest):
             outcomes.append(ChannelOutcome(digest.name, name, 0, "nothing"))
             continue
@@ -138,7 +138,7 @@ async def send_digest(
             continue
         outcomes.append(await _deliver(store, digest, fitter, rendered))
     if not dry_run:
-        store.complete(digest.name, digest.channels)
+        store.deliveries.complete(digest.name, digest.channels)
     return outcomes
 
 
@@ -164,19 +164,20 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
             if not error.too_big:
                 return _refused(store, digest, name, rendered, error)
             # Refused for its size, not its content: the same matches go again, fewer shown.
-            store.record_attempt(digest.name, name, rendered.batch_id, len(ids), "too-big",
-                                 str(error), summarised=len(left))
+            store.deliveries.record_attempt(digest.name, name, rendered.batch_id, len(ids),
+                                            "too-big", str(error), summarised=len(left))
             if error.delivered:
                 # Posted before the refusal (a split digest's earlier messages): recorded as
                 # sent now, and left out of the smaller digest rather than shown twice.
-                store.record_channel_result(error.delivered, name, rendered.batch_id, "sent")
+                store.deliveries.record_channel_result(error.delivered, name, rendered.batch_id,
+                                                       "sent")
                 delivered += len(error.delivered)
             smaller = fitter.smaller(rendered, error.delivered)
             if smaller is None:
                 message = (f"{error} (even the digest cut down to its count of "
                            f"{len(left):,} matches by source; they stay pending)")
-                store.record_attempt(digest.name, name, rendered.batch_id, 0, "failed",
-                                     message, summarised=len(left))
+                store.deliveries.record_attempt(digest.name, name, rendered.batch_id, 0, "failed",
+                                                message, summarised=len(left))
                 log.error("%s via %s: %s", digest.name, name, message)
                 return ChannelOutcome(digest.name, name, 0, "failed", error=message)
             refusals.append(f"{len(ids)} shown")
@@ -185,7 +186,7 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
             rendered = smaller
             continue
         break
-    store.record_channel_result(ids, name, rendered.batch_id, "sent", summarised=left)
+    store.deliveries.record_channel_result(ids, name, rendered.batch_id, "sent", summarised=left)
     notes = [n for n in (getattr(result, "note", None),) if n]
     if left:
         notes.append(f"{len(left):,} more counted by source")
@@ -195,8 +196,8 @@ async def _deliver(store: Store, digest: Digest, fitter: Fitter,
         notes.append(f"{delivered:,} of them in messages posted before a refusal")
     note = "; ".join(notes) or None
     sent = len(ids) + delivered
-    store.record_attempt(digest.name, name, rendered.batch_id, sent, "sent", note,
-                         summarised=len(left))
+    store.deliveries.record_attempt(digest.name, name, rendered.batch_id, sent, "sent", note,
+                                    summarised=len(left))
     log.info("%s via %s: %d matches sent, %d counted by source", digest.name, name,
              sent, len(left))
     return ChannelOutcome(digest.name, name, sent, "sent", note=note, summarised=len(left))
@@ -215,9 +216,9 @@ def _refused(store: Store, digest: Digest, name: str, rendered: RenderedDigest,
     if error.permanent:
         # Never accepted, never will be (every recipient refused, a revoked webhook): stop
         # retrying, keep the refusal on record, for the matches it only counted as well.
-        store.record_channel_result(ids, name, rendered.batch_id, "rejected",
-                                    summarised=rendered.summarised_ids)
-    store.record_attempt(digest.name, name, rendered.batch_id, len(ids), outcome, str(error),
-                         summarised=len(rendered.summarised_ids))
+        store.deliveries.record_channel_result(ids, name, rendered.batch_id, "rejected",
+                                               summarised=rendered.summarised_ids)
+    store.deliveries.record_attempt(digest.name, name, rendered.batch_id, len(ids), outcome,
+                                    str(error), summarised=len(rendered.summarised_ids))
     log.error("%s via %s: %s", digest.name, name, error)
     return ChannelOutcome(digest.name, name, len(ids), outcome, error=str(error))

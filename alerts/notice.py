@@ -65,7 +65,7 @@ async def send_health_notices(config: Config, store: Store, source: str) -> None
                     cause = channel.redact(cause)
                 log.error("health notice via %s: %s", channel_name, " ".join(cause.split()))
                 continue
-        store.set_notice(source, kind, on)
+        store.daemon.set_notice(source, kind, on)
 
 
 __all__ = ["render_notice", "send_health_notices"]

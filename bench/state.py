@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vedette.store import NewArticle, Store
-from vedette.store_backup import backup_state
+from vedette.store import NewArticle, Store, backup_state
 
 BODY = "The allies agreed on joint production of drones and shells this week. " * 60
 
@@ -40,7 +39,7 @@ def per_article(store: Store, start: int, count: int) -> float:
         first = start + round_number * count
         began = time.perf_counter()
         for number in range(first, first + count):
-            store.save_article(article(number), [], {})
+            store.articles.save(article(number), [], {})
         rounds.append((time.perf_counter() - began) / count * 1e6)
     return statistics.median(rounds)
 
@@ -53,10 +52,10 @@ def main() -> None:
         state = Path(folder) / "vedette.db"
         with Store(state) as store:
             checked = per_article(store, 0, 200)
-            guard = store._check_same_file
-            store._check_same_file = lambda: None  # type: ignore[method-assign]
+            guard = store.database.check_same_file
+            store.database.check_same_file = lambda: None  # type: ignore[method-assign]
             unchecked = per_article(store, 10_000, 200)
-            store._check_same_file = guard  # type: ignore[method-assign]
+            store.database.check_same_file = guard  # type: ignore[method-assign]
             began = time.perf_counter()
             for _ in range(200):
                 guard()
@@ -68,12 +67,8 @@ def main() -> None:
             print(f"article stored:  {checked:.0f} µs with the identity check, "
                   f"{unchecked:.0f} µs without (the check alone: {stat:.1f} µs)")
             print(f"write check:     {probe:.2f} ms per channel send")
-            with store._transaction() as db:  # filling the state quickly
-                for number in range(20_000, 20_000 + args.articles):
-                    db.execute("INSERT INTO articles (url, source, title, body, fetched_at,"
-                               " text_source) VALUES (?,?,?,?,?,?)",
-                               (f"https://example.org/more/{number}", "wire", "t", BODY,
-                                "2026-01-01T00:00:00+00:00", "page"))
+            store.articles.save_many(article(number)
+                                     for number in range(20_000, 20_000 + args.articles))
             began = time.perf_counter()
             assert store.integrity_problems() == []
             check = time.perf_counter() - began

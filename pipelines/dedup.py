@@ -26,7 +26,7 @@ class DedupPipeline:
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         try:
-            known = item.url in self.seen or self.context.store.known_urls([item.url])
+            known = item.url in self.seen or self.context.store.articles.known_urls([item.url])
         except StateError:
             raise state_failed(self.crawler) from None
         if known:

@@ -35,7 +35,7 @@ class StorePipeline:
         capped = alerting and int(self.stats.get_value("vedette/alerted", 0)) >= \
             self.context.config.settings.max_matches_per_crawl
         try:
-            result = self.context.store.save_article(
+            result = self.context.store.articles.save(
                 NewArticle(
                     url=item.url, source=item.source, title=item.title, summary=item.summary,
                     body=item.body, language=item.language, published=item.published,

@@ -66,8 +66,8 @@ class SourceSpider(scrapy.Spider):
         self.allowed_hosts = {host_of(str(self.source.url)), *self.source.allowed_domains}
         self.fatal_error: str | None = None
         # Decided before this run is recorded: a source is new until one crawl of it ends well.
-        self.first_crawl = not self.context.store.has_completed_run(self.source.name)
-        self.run_id = self.context.store.start_run(self.source.name)
+        self.first_crawl = not self.context.store.runs.has_completed(self.source.name)
+        self.run_id = self.context.store.runs.start(self.source.name)
         crawler.signals.connect(self.record_run, signal=signals.spider_closed)
         crawler.signals.connect(self.item_failed, signal=signals.item_error)
 
@@ -177,7 +177,7 @@ class SourceSpider(scrapy.Spider):
         error = self.run_failed(reason)
         if error is not None and self.fatal_error is None:
             errors += 1
-        self.context.store.finish_run(
+        self.context.store.runs.finish(
             self.run_id,
             status="failed" if error else "ok",
             items=int(value("vedette/entries", 0)),

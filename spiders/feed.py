@@ -32,7 +32,7 @@ class FeedSpider(SourceSpider):
 
     async def start_requests_for_source(self) -> AsyncIterator[Any]:
         url = str(self.source.url)
-        etag, last_modified = self.context.store.feed_validators(url)
+        etag, last_modified = self.context.store.feeds.validators(url)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -74,7 +74,7 @@ class FeedSpider(SourceSpider):
                             entry.link[:200], exc)
         stats.inc_value("vedette/entries", len(by_url))
         try:
-            known = self.context.store.known_urls(by_url)
+            known = self.context.store.articles.known_urls(by_url)
         except StateError:
             self.stop_for_state()
             return
@@ -165,8 +165,8 @@ class FeedSpider(SourceSpider):
         if self.run_failed(reason) is None and validators:
             etag, last_modified = validators
             with contextlib.suppress(StateError):  # the store keeps it; the run isn't recorded
-                self.context.store.save_feed_validators(str(self.source.url), etag,
-                                                        last_modified)
+                self.context.store.feeds.save_validators(str(self.source.url), etag,
+                                                         last_modified)
         super().record_run(spider, reason)
 
 

@@ -92,3 +92,11 @@ def test_matching_does_not_read_the_config() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_store_imports_nothing_that_uses_it() -> None:
+    # The state sits under the commands, the scheduler, the crawls and the channels.
+    names = {name for path in (PACKAGE / "store").rglob("*.py") for name in _imports(path)}
+    parts = {_part(name) or name.split(".")[0] for name in names}
+    assert parts.isdisjoint({"vedette.commands", "vedette.scheduler", "vedette.crawling",
+                             "vedette.context", "vedette.jobs", "alerts", "spiders", "pipelines"})

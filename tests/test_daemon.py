@@ -235,7 +235,7 @@ def test_a_notice_that_fails_unexpectedly_is_one_line_and_the_crawl_job_carries_
         digests=[{"name": "now", "schedule": "immediate", "channels": ["mail"]}],
         settings={"health": {"failures": 1, "channel": "ops"}})
     store = Store(workspace.state)
-    store.set_notice("wire", "failing", True)  # so its good crawl owes a "recovered" notice
+    store.daemon.set_notice("wire", "failing", True)  # so its good crawl owes a "recovered" notice
     store.close()
 
     daemons.append(daemon := DaemonProcess(workspace, env={"SSL_CERT_FILE": str(bundle)}))

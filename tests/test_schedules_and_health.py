@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,23 +46,23 @@ def test_stale_source_gets_one_notice_and_one_all_clear(tmp_path: Path) -> None:
     config = load_config(tmp_path / "cfg", environ={})
     now = datetime.now(UTC)
     with Store(tmp_path / "state.db") as store:
-        run = store.start_run("quiet")
-        store.finish_run(run, status="ok", items=5, new_articles=5, matches=0, fallbacks=0,
-                         errors=0, last_error=None)
-        store.execute("UPDATE runs SET started_at=?", ((now - timedelta(days=4)).isoformat(),))
-        store._db.commit()
-        quiet = store.start_run("quiet")
-        store.finish_run(quiet, status="ok", items=5, new_articles=0, matches=0, fallbacks=0,
-                         errors=0, last_error=None)
+        run = store.runs.start("quiet")
+        store.runs.finish(run, status="ok", items=5, new_articles=5, matches=0, fallbacks=0,
+                          errors=0, last_error=None)
+        with closing(sqlite3.connect(tmp_path / "state.db")) as db, db:  # past stale: 3d
+            db.execute("UPDATE runs SET started_at=?", ((now - timedelta(days=4)).isoformat(),))
+        quiet = store.runs.start("quiet")
+        store.runs.finish(quiet, status="ok", items=5, new_articles=0, matches=0, fallbacks=0,
+                          errors=0, last_error=None)
 
         [(kind, on, subject, _)] = due_notices(config, store, "quiet", now)
         assert (kind, on, subject) == ("stale", True, "Source stale: quiet")
-        store.set_notice("quiet", "stale", True)
+        store.daemon.set_notice("quiet", "stale", True)
         assert due_notices(config, store, "quiet", now) == []  # one notice, not one per crawl
 
-        fresh = store.start_run("quiet")
-        store.finish_run(fresh, status="ok", items=6, new_articles=1, matches=0, fallbacks=0,
-                         errors=0, last_error=None)
+        fresh = store.runs.start("quiet")
+        store.runs.finish(fresh, status="ok", items=6, new_articles=1, matches=0, fallbacks=0,
+                          errors=0, last_error=None)
         [(kind, on, _, _)] = due_notices(config, store, "quiet", now)
         assert (kind, on) == ("stale", False)
 
@@ -70,13 +72,13 @@ def test_failing_threshold_counts_consecutive_failures_only(tmp_path: Path) -> N
     config = load_config(tmp_path / "cfg", environ={})
     with Store(tmp_path / "state.db") as store:
         for status in ("failed", "ok", "failed"):
-            run = store.start_run("quiet")
-            store.finish_run(run, status=status, items=0, new_articles=0, matches=0,
-                             fallbacks=0, errors=1, last_error="HTTP 503")
+            run = store.runs.start("quiet")
+            store.runs.finish(run, status=status, items=0, new_articles=0, matches=0,
+                              fallbacks=0, errors=1, last_error="HTTP 503")
         assert due_notices(config, store, "quiet", datetime.now(UTC)) == []
-        run = store.start_run("quiet")
-        store.finish_run(run, status="failed", items=0, new_articles=0, matches=0, fallbacks=0,
-                         errors=1, last_error="HTTP 503")
+        run = store.runs.start("quiet")
+        store.runs.finish(run, status="failed", items=0, new_articles=0, matches=0, fallbacks=0,
+                          errors=1, last_error="HTTP 503")
         [(kind, on, _, lines)] = due_notices(config, store, "quiet", datetime.now(UTC))
         assert (kind, on) == ("failing", True) and "Last error: HTTP 503" in lines
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
 from tests.conftest import ROOT, SmtpServer, Workspace
@@ -43,10 +45,11 @@ def test_kill_9_mid_transaction_rolls_back_and_the_next_run_continues(tmp_path: 
     child.wait()
 
     with Store(state) as store:
-        assert store.execute("SELECT count(*) FROM articles")[0][0] == 0
-        assert store.execute("SELECT count(*) FROM matches")[0][0] == 0
-        assert store.known_urls(["https://e.org/a"]) == set()
-        assert store.execute("PRAGMA integrity_check")[0][0] == "ok"
+        assert store.articles.known_urls(["https://e.org/a"]) == set()
+    with closing(sqlite3.connect(state)) as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM matches").fetchone()[0] == 0
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_restart_with_nothing_new_sends_nothing_ever_again(

@@ -4,13 +4,14 @@ a state file from before those columns is upgraded in place and loses nothing.""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from vedette.config.schema import Topic
 from vedette.matching import ArticleText
 from vedette.matching.engine import Matcher
 from vedette.store import NewArticle, Store
-from vedette.store_schema import MIGRATIONS
+from vedette.store.migrations import MIGRATIONS
 
 BODY = ("Vilnius and Kyiv agreed on joint production of defence equipment. "
         "The first item on the list is long-range drones, officials said.")
@@ -28,8 +29,8 @@ def test_term_fields_and_every_snippet_are_read_back_as_matched(tmp_path: Path) 
     (match,) = Matcher([TOPIC]).match(ArticleText(title=article().title, body=BODY))
     assert match.more_snippets  # the two terms sit in different sentences
     with Store(tmp_path / "state.db") as store:
-        store.save_article(article(), [match], {TOPIC.id: ["morning"]})
-        (item,) = store.pending("morning")
+        store.articles.save(article(), [match], {TOPIC.id: ["morning"]})
+        (item,) = store.deliveries.pending("morning")
     assert item.terms == match.terms == ("joint production", "long-range drones")
     assert item.term_fields == match.term_fields == (("body",), ("body",))
     assert (item.snippet, item.snippet_field, item.highlights) == (
@@ -54,13 +55,14 @@ def test_a_state_file_from_schema_2_is_upgraded_and_its_pending_matches_kept(
     db.close()
 
     with Store(state) as store:
-        assert store.execute("PRAGMA user_version")[0][0] == len(MIGRATIONS)
-        (old,) = store.pending("morning")
+        (old,) = store.deliveries.pending("morning")
         assert (old.terms, old.snippet, old.highlights) == (
             ("joint production",), "On joint production.", ((3, 19),))
         assert (old.term_fields, old.more_snippets) == ((), ())
         # New matches keep the new columns alongside the upgraded old ones.
         (match,) = Matcher([TOPIC]).match(ArticleText(title="t", body=BODY))
-        store.save_article(article("https://e.org/new"), [match], {TOPIC.id: ["morning"]})
-        assert [item.term_fields for item in store.pending("morning")] == [
+        store.articles.save(article("https://e.org/new"), [match], {TOPIC.id: ["morning"]})
+        assert [item.term_fields for item in store.deliveries.pending("morning")] == [
             (), (("body",), ("body",))]
+    with closing(sqlite3.connect(state)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -69,7 +69,7 @@ class App:
     def prune(self) -> None:
         """Keep article text only as long as `settings.keep_text` says."""
         cutoff = datetime.now(UTC) - self.config.settings.keep_text
-        pruned = self.store.prune_text(cutoff)
+        pruned = self.store.articles.prune_text(cutoff)
         if pruned:
             log.info("dropped the text of %d articles older than %s", pruned, cutoff.date())
 

@@ -114,7 +114,7 @@ async def crawl_sources(
                 return CrawlOutcome(source.name, _crashed(context, source.name, exc))
             if context.store.fault is not None:
                 return CrawlOutcome(source.name, None)
-            return CrawlOutcome(source.name, context.store.last_run(source.name))
+            return CrawlOutcome(source.name, context.store.runs.last(source.name))
 
     outcomes = list(await asyncio.gather(*(crawl(s) for s in sources)))
     if context.store.fault is not None:
@@ -127,12 +127,12 @@ async def crawl_sources(
 
 def _crashed(context: CrawlContext, source: str, exc: Exception) -> RunRecord | None:
     """Record a crawl that failed outside the spider (including before it could start)."""
-    run = context.store.last_run(source)
-    run_id = (context.store.execute("SELECT max(id) FROM runs WHERE source=?", (source,))[0][0]
-              if run is not None and run.status == "running" else context.store.start_run(source))
-    context.store.finish_run(run_id, status="failed", items=0, new_articles=0, matches=0,
-                             fallbacks=0, errors=1, last_error=_why(exc))
-    return context.store.last_run(source)
+    run_id = context.store.runs.unfinished(source)
+    if run_id is None:
+        run_id = context.store.runs.start(source)
+    context.store.runs.finish(run_id, status="failed", items=0, new_articles=0, matches=0,
+                              fallbacks=0, errors=1, last_error=_why(exc))
+    return context.store.runs.last(source)
 
 
 def _why(exc: Exception) -> str:

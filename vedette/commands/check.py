@@ -16,7 +16,7 @@ from vedette.config import (
 )
 from vedette.config.reference import duration_text
 from vedette.output import Output
-from vedette.store_guard import path_problem
+from vedette.store import path_problem
 
 FIRST_CRAWL_NOTE = (
     "first crawl: a new source alerts only items published within its window "

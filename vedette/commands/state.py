@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vedette.config import Config
 from vedette.output import Output
-from vedette.store_backup import backup_state, default_target
+from vedette.store import backup_state, default_target
 
 EXIT_OK = 0
 

@@ -84,13 +84,13 @@ def _gather_state(found: Status, config: Config, store: Store, now: datetime) ->
     for source in config.sources:
         health = source_health(config, store, source.name, now)
         found.sources.append(_source(found, config, source.name, health,
-                                     store.last_job_run(f"source:{source.name}"), now))
+                                     store.daemon.last_job_run(f"source:{source.name}"), now))
         if health.problem:
             found.problems.append(f"source {source.name}: {health.problem}")
     for digest in config.digests:
         found.digests.append(_digest(found, config, digest.name, store, now))
     configured = {d.name for d in config.digests}
-    for name, count in sorted(store.pending_counts().items()):
+    for name, count in sorted(store.deliveries.pending_counts().items()):
         if name not in configured:
             found.problems.append(
                 f"{count} deliveries are pending for digest {name!r}, which is no longer "
@@ -130,11 +130,11 @@ def _digest(found: Status, config: Config, name: str, store: Store | None,
             now: datetime) -> dict[str, Any]:
     digest = config.digest(name)
     zone = ZoneInfo(config.digest_timezone(digest))
-    last = store.last_job_run(f"digest:{name}") if store else None
+    last = store.daemon.last_job_run(f"digest:{name}") if store else None
     channels = []
     for channel in digest.channels:
-        attempt = store.last_attempt(name, channel) if store else None
-        pending = store.channel_pending(name, channel) if store else 0
+        attempt = store.deliveries.last_attempt(name, channel) if store else None
+        pending = store.deliveries.channel_pending(name, channel) if store else 0
         channels.append({
             "channel": channel, "pending": pending,
             "last_attempt": None if attempt is None else {

@@ -27,7 +27,7 @@ def test_topic(config: Config, name: str, days: int, samples: int, out: Output) 
     matcher = Matcher([topic])
     since = datetime.now(UTC) - timedelta(days=days)
     with Store(config.settings.state) as store:
-        articles = store.recent_articles(since)
+        articles = store.articles.recent(since)
     hits = []
     for row in articles:
         found = matcher.match(ArticleText(title=row["title"], summary=row["summary"],

@@ -1,26 +1,22 @@
-"""The state store's delivery ledger: what is pending per digest and channel, what each
-channel accepted or refused, and each attempt (a part of `Store`, kept in its own module).
+"""The delivery ledger: what is pending per digest and channel, what each channel accepted
+or refused, and each attempt.
 
-A delivery is marked sent only after its channels accepted it; `check_writable` (in
-store.py) is called before a channel sends, so nothing is sent that can't be recorded."""
+A delivery is marked sent only after its channels accepted it; `Store.check_writable` is
+called before a channel sends, so nothing is sent that can't be recorded."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
 
-from vedette.store_guard import StorePart, guarded
-from vedette.store_matches import (
-    PendingItem,
-    highlights_from,
-    snippets_from,
-    strings_from,
-    term_fields_from,
-)
-from vedette.store_runs import _from_iso, _iso, utcnow
+from vedette.store.codec import iso, pending_item, utcnow
+from vedette.store.database import Part
+from vedette.store.guard import guarded
+from vedette.store.models import PendingItem
 
 
-class DeliveriesMixin(StorePart):
+class Deliveries(Part):
+    """`deliveries`, `channel_sends` and `attempts`."""
 
     @guarded
     def pending(self, digest: str, channel: str | None = None) -> list[PendingItem]:
@@ -42,21 +38,7 @@ class DeliveriesMixin(StorePart):
         sql += " ORDER BY d.id"
         rows = list(self._db.execute(sql, args))
         copies = self._copies({row["id"]: row["duplicate_of"] for row in rows})
-        return [
-            PendingItem(
-                delivery_id=row["delivery_id"], match_id=row["match_id"],
-                topic_id=row["topic_id"], topic_name=row["topic_name"], url=row["url"],
-                title=row["title"], source=row["source"], published=_from_iso(row["published"]),
-                terms=strings_from(row["terms"]), fields=strings_from(row["fields"]),
-                snippet=row["snippet"], snippet_field=row["snippet_field"],
-                highlights=highlights_from(row["highlights"]),
-                term_fields=term_fields_from(row["term_fields"]),
-                more_snippets=snippets_from(row["more_snippets"]),
-                matched_at=_from_iso(row["created_at"]) or utcnow(),
-                also=tuple(copies.get(row["id"], ())),
-            )
-            for row in rows
-        ]
+        return [pending_item(row, copies.get(row["id"], ())) for row in rows]
 
     def _copies(self, originals: dict[int, int | None]) -> dict[int, list[tuple[str, str]]]:
         """The other articles (source, url) of the story of each article in `originals`
@@ -86,7 +68,7 @@ class DeliveriesMixin(StorePart):
         """The channel accepted (`sent`) or permanently refused (`rejected`) these deliveries;
         with `sent`, `summarised` are those the accepted digest only counted by source (past
         the channel's cap): handled, never sent again, and never called rejected."""
-        now = _iso(utcnow())
+        now = iso(utcnow())
         rows = [(i, channel, batch_id, outcome, now) for i in delivery_ids]
         summary = "summarised" if outcome == "sent" else outcome
         rows += [(i, channel, batch_id, summary, now) for i in summarised]
@@ -98,7 +80,7 @@ class DeliveriesMixin(StorePart):
     @guarded
     def complete(self, digest: str, channels: Sequence[str]) -> int:
         """Mark sent every pending delivery of `digest` that each of `channels` has handled."""
-        now = _iso(utcnow())
+        now = iso(utcnow())
         with self._transaction() as db:
             pending = [row[0] for row in db.execute(
                 "SELECT id FROM deliveries WHERE digest=? AND sent_at IS NULL", (digest,))]
@@ -119,7 +101,7 @@ class DeliveriesMixin(StorePart):
             db.execute(
                 "INSERT INTO attempts (digest, channel, batch_id, at, items, outcome, error,"
                 " summarised) VALUES (?,?,?,?,?,?,?,?)",
-                (digest, channel, batch_id, _iso(utcnow()), items, outcome, error, summarised))
+                (digest, channel, batch_id, iso(utcnow()), items, outcome, error, summarised))
 
     @guarded
     def pending_counts(self) -> dict[str, int]:

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from vedette.errors import StateError, StateWriteError
 
@@ -132,9 +132,18 @@ def check_same_file(path: Path, opened: FileIdentity) -> None:
             "its state)")
 
 
-class Guarded(Protocol):
+class Faults(Protocol):
+    """The open state file: its path, and the first fault met (None while sound)."""
+
     path: Path
     fault: StateError | None
+
+
+class Guarded(Protocol):
+    """A part of the store, or the store: what it works on holds the first fault met."""
+
+    @property
+    def database(self) -> Faults: ...
 
 
 G = TypeVar("G", bound=Guarded)
@@ -147,34 +156,24 @@ def guarded(method: Callable[Concatenate[G, P], R]) -> Callable[Concatenate[G, P
 
     After the first fault the store refuses all further work with that same error: a process
     whose state failed stops using it (a crawl ends, the daemon stops) instead of failing
-    once per article, and never sends what it could not record."""
+    once per article, and never sends what it could not record. The fault is the
+    database's, so one met by any part stops them all."""
 
     @functools.wraps(method)
     def wrapper(self: G, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if self.fault is not None:
-            raise self.fault.with_traceback(None)
+        database = self.database
+        if database.fault is not None:
+            raise database.fault.with_traceback(None)
         try:
             return method(self, *args, **kwargs)
         except StateError as exc:
-            self.fault = exc
+            database.fault = exc
             raise
         except (sqlite3.Error, OSError) as exc:
-            fault = fault_of(self.path, exc)
+            fault = fault_of(database.path, exc)
             if fault is None:
                 raise
-            self.fault = fault
+            database.fault = fault
             raise fault from exc
 
     return wrapper
-
-
-class StorePart:
-    """What every part of the store (its runs, its deliveries) relies on from `Store`: the
-    connection, the file, the first fault met, and one transaction at a time."""
-
-    _db: sqlite3.Connection
-    path: Path
-    fault: StateError | None
-
-    def _transaction(self) -> Any:
-        raise NotImplementedError

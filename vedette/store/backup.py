@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vedette.errors import StateError, StateWriteError
-from vedette.store_guard import DAMAGED, fault_of, path_problem
-from vedette.store_schema import APPLICATION_ID, check_ours
+from vedette.store.guard import DAMAGED, fault_of, path_problem
+from vedette.store.migrations import APPLICATION_ID, check_ours
 
 
 @dataclass(frozen=True)
