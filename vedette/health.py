@@ -59,10 +59,10 @@ class SourceHealth:
 
 def source_health(config: Config, store: Store, source: str, now: datetime) -> SourceHealth:
     rules = config.settings.health
-    failures = store.consecutive_failures(source)
-    last_new = store.last_new_article(source)
+    failures = store.runs.consecutive_failures(source)
+    last_new = store.runs.last_new_article(source)
     return SourceHealth(
-        source=source, last_run=store.last_run(source), failures=failures,
+        source=source, last_run=store.runs.last(source), failures=failures,
         threshold=rules.failures, last_new=last_new,
         quiet=last_new is not None and now - last_new > rules.stale)
 
@@ -71,7 +71,7 @@ def due_notices(config: Config, store: Store, source: str,
                 now: datetime) -> list[tuple[str, bool, str, list[str]]]:
     """(kind, on/off, subject, lines) for each notice due: a change of health since the last."""
     health = source_health(config, store, source, now)
-    sent = store.notices(source)
+    sent = store.daemon.notices(source)
     due: list[tuple[str, bool, str, list[str]]] = []
     if health.failing and "failing" not in sent:
         error = health.last_run.last_error if health.last_run else None

@@ -144,10 +144,10 @@ class Daemon:
             if existing is not None and existing.name == label:
                 continue  # unchanged: keep its place in time
             next_run = trigger.get_next_fire_time(None, now)
-            last = store.last_job_run(job_id)
+            last = store.daemon.last_job_run(job_id)
             if catch_up and existing is None:
                 if last is None and job_id.startswith("digest:"):
-                    store.record_job_run(job_id, now)  # from now on, a missed slot is known
+                    store.daemon.record_job_run(job_id, now)  # from now on, a missed slot is known
                 elif last is None or _due_since(trigger, last, now):
                     next_run = now + CATCH_UP_SPREAD * overdue
                     overdue += 1
@@ -166,7 +166,7 @@ class Daemon:
         app = self.app
         self._crawls[id(app)] = self._crawls.get(id(app), 0) + 1
         try:
-            app.store.record_job_run(source_job(name), datetime.now(UTC))
+            app.store.daemon.record_job_run(source_job(name), datetime.now(UTC))
             [outcome] = await app.crawl([source])
             if outcome.ok and outcome.run is not None:
                 log.info("crawled %s: %d new, %d matches", name, outcome.run.new_articles,
@@ -182,7 +182,7 @@ class Daemon:
             if not self.stopping:
                 for digest in current.config.digests:
                     if digest.schedule.immediate:
-                        current.store.record_job_run(digest_job(digest.name), datetime.now(UTC))
+                        current.store.daemon.record_job_run(digest_job(digest.name), datetime.now(UTC))
         except StateError as exc:
             self._state_failed(exc)
         finally:
@@ -200,7 +200,7 @@ class Daemon:
             return
         try:
             self._log_deliveries(await self.app.send_digests([digest]))
-            self.app.store.record_job_run(digest_job(name), datetime.now(UTC))
+            self.app.store.daemon.record_job_run(digest_job(name), datetime.now(UTC))
         except StateError as exc:
             self._state_failed(exc)
 

@@ -3,7 +3,6 @@ by `Store`, which owns one part per kind of record."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from vedette.errors import StateError
@@ -14,7 +13,6 @@ from vedette.store.database import Database
 from vedette.store.deliveries import Deliveries
 from vedette.store.feeds import Feeds
 from vedette.store.guard import guarded
-from vedette.store.models import RunRecord
 from vedette.store.runs import Runs
 
 
@@ -67,24 +65,3 @@ class Store:
         found = [row[0] for row in self.database.connection.execute(
             f"PRAGMA quick_check({int(limit)})")]
         return [] if found == ["ok"] else found
-
-    # The health checks and the scheduler still ask the store itself; each of these is a
-    # part's method under the name it had before the store had parts.
-
-    def last_run(self, source: str) -> RunRecord | None:
-        return self.runs.last(source)
-
-    def consecutive_failures(self, source: str) -> int:
-        return self.runs.consecutive_failures(source)
-
-    def last_new_article(self, source: str) -> datetime | None:
-        return self.runs.last_new_article(source)
-
-    def notices(self, source: str) -> set[str]:
-        return self.daemon.notices(source)
-
-    def last_job_run(self, job: str) -> datetime | None:
-        return self.daemon.last_job_run(job)
-
-    def record_job_run(self, job: str, at: datetime) -> None:
-        self.daemon.record_job_run(job, at)
