@@ -46,7 +46,11 @@ from aiosmtplib.email import flatten_message
 from alerts.channels import AppriseChannel, Channel, EmailChannel, FileChannel, SlackChannel
 from alerts.channels.file import file_stem
 from alerts.render import RenderedDigest, render_digest
-from vedette.config import schema, slugify
+from vedette.config import slugify
+from vedette.config.channels.apprise import AppriseChannel as AppriseConfig
+from vedette.config.channels.email import EmailChannel as EmailConfig
+from vedette.config.channels.file import FileChannel as FileConfig
+from vedette.config.channels.slack import SlackChannel as SlackConfig
 from vedette.store import PendingItem
 
 TARGET_MS = 100.0
@@ -131,14 +135,14 @@ def make_items(count: int, seed: int = 11) -> list[PendingItem]:
 
 def configs(folder: Path) -> dict[str, Any]:
     return {
-        "email": schema.EmailChannel.model_validate({
+        "email": EmailConfig.model_validate({
             "type": "email", "host": "smtp.example.org", "from": "Vedette <vedette@example.org>",
             "to": ["analyst@example.org", "desk@example.org"]}),
-        "slack": schema.SlackChannel.model_validate({
+        "slack": SlackConfig.model_validate({
             "type": "slack", "webhook_url": "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"}),
-        "apprise": schema.AppriseChannel.model_validate({
+        "apprise": AppriseConfig.model_validate({
             "type": "apprise", "urls": ["json://127.0.0.1:9/x"]}),
-        "file": schema.FileChannel.model_validate({"type": "file", "directory": str(folder)}),
+        "file": FileConfig.model_validate({"type": "file", "directory": str(folder)}),
     }
 
 

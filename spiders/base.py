@@ -14,7 +14,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from vedette.config import FeedSource
+from vedette.config import SourceBase
 from vedette.context import CrawlContext
 from vedette.errors import StateError
 from vedette.netguard import NetworkGuard
@@ -37,7 +37,7 @@ class SourceSpider(scrapy.Spider):
             SourceSpider.registry[cls.source_type] = cls
 
     context: CrawlContext
-    source: FeedSource
+    source: SourceBase
     guard: NetworkGuard
 
     @classmethod

@@ -22,8 +22,8 @@ from pydantic import SecretStr
 from alerts import Channel, DeliveryError, RenderedDigest, SendResult, render_digest
 from alerts.channels.apprise import AppriseChannel, markdown_escape, size_refusal
 from tests.support.json_receiver import JsonReceiver
-from vedette.config.schema import AppriseChannel as AppriseConfig
-from vedette.config.schema import FileChannel as FileConfig
+from vedette.config.channels.apprise import AppriseChannel as AppriseConfig
+from vedette.config.channels.file import FileChannel as FileConfig
 from vedette.matching import Snippet
 from vedette.store import PendingItem
 

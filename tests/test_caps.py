@@ -15,7 +15,7 @@ from alerts.caps import SUMMARY_SOURCES, fair_share, summary_by_source
 from alerts.channels.base import Channel
 from alerts.fitting import EntryTooBig, Fitter
 from alerts.render import ALSO_SHOWN, RenderedDigest, render_digest
-from vedette.config.schema import EmailChannel as EmailConfig
+from vedette.config.channels.email import EmailChannel as EmailConfig
 from vedette.store import PendingItem
 
 START = dt.datetime(2025, 11, 25, 5, 0, tzinfo=dt.UTC)

@@ -34,7 +34,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from alerts import Channel, DeliveryError, EmailChannel, RenderedDigest, render_digest
 from alerts.channels import header_text
-from vedette.config.schema import EmailChannel as EmailConfig
+from vedette.config.channels.email import EmailChannel as EmailConfig
 from vedette.store import PendingItem
 
 PASSWORD = "s3cr3t-Pa55word"  # a test password that must never show up

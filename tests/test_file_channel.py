@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from alerts import Channel, DeliveryError, FileChannel, RenderedDigest, SendResult, render_digest
-from vedette.config.schema import EmailChannel as EmailConfig
-from vedette.config.schema import FileChannel as FileConfig
+from vedette.config.channels.email import EmailChannel as EmailConfig
+from vedette.config.channels.file import FileChannel as FileConfig
 from vedette.store import PendingItem
 
 NOW = dt.datetime(2025, 11, 25, 5, 0, 7, tzinfo=dt.UTC)

@@ -32,7 +32,7 @@ from alerts.channels.slack_blocks import (
     width,
 )
 from tests.support.slack_receiver import Reply, SlackReceiver
-from vedette.config import schema
+from vedette.config.channels.slack import SlackChannel as SlackConfig
 from vedette.matching import Snippet
 from vedette.store import PendingItem
 
@@ -76,7 +76,7 @@ def long_digest(count: int = 120) -> RenderedDigest:
 
 
 def channel(url: str, **extra: Any) -> SlackChannel:
-    config = schema.SlackChannel.model_validate(
+    config = SlackConfig.model_validate(
         {"type": "slack", "webhook_url": url, "timeout": 5, "retries": 2, **extra})
     return SlackChannel("ops-slack", config, retry_base_delay=0.01)
 
@@ -216,7 +216,7 @@ def test_very_long_fields_are_cut_within_their_limits() -> None:
     rendered = digest(item(1, huge, topic="T" * 400, source="s" * 5000,
                            url="https://example.org/" + "p" * 4000,
                            snippet=huge + " drones " + huge, term="drones"))
-    [payload] = SlackChannel("ops-slack", schema.SlackChannel.model_validate(
+    [payload] = SlackChannel("ops-slack", SlackConfig.model_validate(
         {"type": "slack", "webhook_url": "https://hooks.slack.com/services/T/B/x"})
     ).messages(rendered)
     assert_within_limits(payload)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vedette.config import Config, Digest, FeedSource
+from vedette.config import Config, Digest, SourceBase
 from vedette.context import CrawlContext
 from vedette.store import Store
 
@@ -46,7 +46,7 @@ class App:
     def store(self) -> Store:
         return self.context.store
 
-    async def crawl(self, sources: Sequence[FeedSource]) -> list[CrawlOutcome]:
+    async def crawl(self, sources: Sequence[SourceBase]) -> list[CrawlOutcome]:
         """Crawl each source once; one failing never stops the others."""
         from vedette.crawling import crawl_sources
 

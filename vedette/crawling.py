@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
 from spiders import SourceSpider
-from vedette.config import Config, FeedSource
+from vedette.config import Config, SourceBase
 from vedette.context import SETTING, CrawlContext
 from vedette.errors import StateError
 from vedette.store import RunRecord
@@ -82,7 +82,7 @@ def make_runner(context: CrawlContext | None, log_level: str = "WARNING") -> Asy
 
 
 async def crawl_sources(
-    context: CrawlContext, sources: Sequence[FeedSource], log_level: str = "WARNING",
+    context: CrawlContext, sources: Sequence[SourceBase], log_level: str = "WARNING",
     runner: AsyncCrawlerRunner | None = None,
 ) -> list[CrawlOutcome]:
     """Crawl each source once (at most PARALLEL_CRAWLS at a time); one failing never stops
@@ -92,7 +92,7 @@ async def crawl_sources(
     per_crawl = settings_for(context.config, context, log_level)
     gate = asyncio.Semaphore(PARALLEL_CRAWLS)
 
-    async def crawl(source: FeedSource) -> CrawlOutcome:
+    async def crawl(source: SourceBase) -> CrawlOutcome:
         async with gate:
             if context.store.fault is not None:
                 return CrawlOutcome(source.name, None)

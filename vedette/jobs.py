@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alerts.digest import ChannelOutcome
 from vedette.app import App
-from vedette.config import Digest, FeedSource
+from vedette.config import Digest, SourceBase
 from vedette.crawling import CrawlOutcome
 
 
@@ -27,7 +27,7 @@ class Report:
         return lines
 
 
-async def crawl(app: App, sources: Sequence[FeedSource], report: Report) -> None:
+async def crawl(app: App, sources: Sequence[SourceBase], report: Report) -> None:
     """`vedette crawl`: crawl and store; send nothing."""
     report.crawls.extend(await app.crawl(sources))
     app.prune()

@@ -15,7 +15,7 @@ from apprise import Apprise, AppriseAsset, NotifyFormat, OverflowMode
 
 from alerts.channels.base import Channel, ChannelConfig, SendResult
 from alerts.render import RenderedDigest, shared_context
-from vedette.config import schema
+from vedette.config.channels.apprise import AppriseChannel as AppriseConfig
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +117,10 @@ class AppriseChannel(Channel):
     """
 
     kind = "apprise"
-    config: schema.AppriseChannel
+    config: AppriseConfig
 
     def __init__(self, name: str, config: ChannelConfig) -> None:
-        if not isinstance(config, schema.AppriseChannel):
+        if not isinstance(config, AppriseConfig):
             raise TypeError(f"{name}: AppriseChannel needs an apprise config, not {config.type!r}")
         super().__init__(name, config)
         urls = [url.get_secret_value().strip() for url in config.urls]

@@ -18,7 +18,7 @@ from aiosmtplib import SMTPResponse
 
 from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
 from alerts.render import RenderedDigest
-from vedette.config import schema
+from vedette.config.channels.email import EmailChannel as EmailConfig
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,12 @@ class EmailChannel(Channel):
     retry_base_delay: float = 1.0
     """Seconds before the first retry; doubled for each further one."""
     retry_max_delay: float = 60.0
-    config: schema.EmailChannel
+    config: EmailConfig
 
     def __init__(
         self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
     ) -> None:
-        if not isinstance(config, schema.EmailChannel):
+        if not isinstance(config, EmailConfig):
             raise TypeError(f"{name}: EmailChannel needs an email config, not {config.type!r}")
         super().__init__(name, config)
         if retry_base_delay is not None:

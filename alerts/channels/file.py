@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alerts.channels.base import Channel, ChannelConfig, SendResult
 from alerts.render import RenderedDigest
-from vedette.config import schema
+from vedette.config.channels.file import FileChannel as FileConfig
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,10 @@ class FileChannel(Channel):
     """
 
     kind = "file"
-    config: schema.FileChannel
+    config: FileConfig
 
     def __init__(self, name: str, config: ChannelConfig) -> None:
-        if not isinstance(config, schema.FileChannel):
+        if not isinstance(config, FileConfig):
             raise TypeError(f"{name}: FileChannel needs a file config, not {config.type!r}")
         super().__init__(name, config)
 

@@ -18,7 +18,7 @@ from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResu
 from alerts.channels.slack_blocks import build_messages, build_parts
 from alerts.render import RenderedDigest
 from vedette import __version__
-from vedette.config import schema
+from vedette.config.channels.slack import SlackChannel as SlackConfig
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +113,12 @@ class SlackChannel(Channel):
     retry_max_delay: float = 60.0
     retry_after_max: float = 60.0
     """Longest Retry-After honoured within a run; a longer one leaves the digest pending."""
-    config: schema.SlackChannel
+    config: SlackConfig
 
     def __init__(
         self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
     ) -> None:
-        if not isinstance(config, schema.SlackChannel):
+        if not isinstance(config, SlackConfig):
             raise TypeError(f"{name}: SlackChannel needs a slack config, not {config.type!r}")
         super().__init__(name, config)
         if retry_base_delay is not None:

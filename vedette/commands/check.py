@@ -5,15 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from vedette.config import (
-    AppriseChannel,
-    Config,
-    EmailChannel,
-    FeedSource,
-    FileChannel,
-    SlackChannel,
-    TermSpec,
-)
+from vedette.config import Config, SourceBase, TermSpec
 from vedette.config.reference import duration_text
 from vedette.output import Output
 from vedette.store import path_problem
@@ -42,7 +34,7 @@ def check(config: Config, out: Output) -> int:
     out.line(f"state:  {config.settings.state}")
     out.table("Sources", ["name", "type", "url", "schedule", "next run", "max age",
                           "first crawl"], [
-        (s.name, s.type, s.url, s.effective_schedule,
+        (s.name, s.type, s.target(), s.effective_schedule,
          _when(s.effective_schedule.next_run(now, tz)),
          duration_text(s.max_age), _first_crawl(config, s))
         for s in config.sources
@@ -55,7 +47,7 @@ def check(config: Config, out: Output) -> int:
         for t in config.topics
     ])
     out.table("Channels", ["name", "type", "target"], [
-        (name, channel.type, _target(channel)) for name, channel in config.channels.items()
+        (name, channel.type, channel.target()) for name, channel in config.channels.items()
     ])
     rows = []
     for digest in config.digests:
@@ -68,7 +60,7 @@ def check(config: Config, out: Output) -> int:
     return 0
 
 
-def _first_crawl(config: Config, source: FeedSource) -> str:
+def _first_crawl(config: Config, source: SourceBase) -> str:
     """What the source's first crawl alerts: its backfill, else the settings' window,
     never more than max_age (older items never alert at all)."""
     window = source.backfill if source.backfill is not None else config.settings.first_crawl_window
@@ -80,18 +72,3 @@ def _first_crawl(config: Config, source: FeedSource) -> str:
 def _terms(terms: list[TermSpec]) -> str:
     return ", ".join(("=" if t.exact else "") + t.term for t in terms)
 
-
-def _target(channel: object) -> str:
-    """Where a channel sends, without any secret."""
-    if isinstance(channel, EmailChannel):
-        login = f" as {channel.username}" if channel.username else ""
-        return (f"{channel.host}:{channel.effective_port} ({channel.security}){login} → "
-                + ", ".join(channel.to))
-    if isinstance(channel, FileChannel):
-        return str(channel.directory)
-    if isinstance(channel, SlackChannel):
-        return "Slack incoming webhook (URL hidden)"
-    if isinstance(channel, AppriseChannel):
-        schemes = sorted({u.get_secret_value().split("://", 1)[0] for u in channel.urls})
-        return f"Apprise: {len(channel.urls)} URLs ({', '.join(s + '://' for s in schemes)})"
-    return "-"

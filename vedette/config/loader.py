@@ -12,9 +12,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from vedette.config import schema
+from vedette.config.channels import CHANNEL_TYPES
 from vedette.config.envsubst import BadReference, substitute
 from vedette.config.errors import ConfigError, Problem
 from vedette.config.secrets import is_secret_path, literal_secrets, secret_keys
+from vedette.config.sources import SOURCE_TYPES
 from vedette.config.yamlfile import KeyPath, YamlDocument, YamlProblem, dotted, load_yaml
 
 
@@ -167,12 +169,10 @@ def _resolve_paths(config: schema.Config, folder: Path) -> schema.Config:
         "state": resolve(config.settings.state),
         "templates": resolve(templates) if templates else None,
     })
-    channels = {
-        name: channel.model_copy(update={"directory": resolve(channel.directory)})
-        if isinstance(channel, schema.FileChannel) else channel
-        for name, channel in config.channels.items()
-    }
-    return config.model_copy(update={"settings": settings, "channels": channels})
+    sources = [source.resolved(folder) for source in config.sources]
+    channels = {name: channel.resolved(folder) for name, channel in config.channels.items()}
+    return config.model_copy(
+        update={"settings": settings, "sources": sources, "channels": channels})
 
 
 def _position(
@@ -261,9 +261,8 @@ def _all_field_names() -> set[str]:
         for name, field in model.model_fields.items():
             names.add(field.alias or name)
 
-    for model in (schema.Settings, schema.Health, schema.FeedSource, schema.Topic, schema.TermSpec,
-                  schema.EmailChannel, schema.FileChannel, schema.SlackChannel,
-                  schema.AppriseChannel, schema.Digest):
+    for model in (schema.Settings, schema.Health, *SOURCE_TYPES, schema.Topic, schema.TermSpec,
+                  *CHANNEL_TYPES, schema.Digest):
         visit(model)
     return names
 

@@ -6,48 +6,29 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import types
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from vedette.config import schema
+from vedette.config.channels import CHANNEL_TYPES
+from vedette.config.sources import SOURCE_TYPES
 from vedette.config.types import format_size
 from vedette.config.yamllimits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INTEGER, MAX_VALUES
 
 
-def _kinds(annotation: Any) -> list[type[BaseModel]]:
-    """The models a field can hold, one per `type:` for sources and channels."""
-    origin = get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    if origin in (list, dict):
-        return _kinds(get_args(annotation)[-1])
-    if origin is Annotated:
-        return _kinds(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        return [model for arg in get_args(annotation) for model in _kinds(arg)]
-    return []
-
-
-def _kind(model: type[BaseModel]) -> str:
-    return str(get_args(model.model_fields["type"].annotation)[0])
-
-
 def _sections() -> list[tuple[str, str, type[BaseModel]]]:
-    fields = schema.Config.model_fields
     found: list[tuple[str, str, type[BaseModel]]] = [
         ("settings", "`settings:` — the installation", schema.Settings),
         ("health", "`settings: health:` — source-health notices (daemon)", schema.Health),
     ]
-    found += [(_kind(m), f"`sources:` — `type: {_kind(m)}`", m)
-              for m in _kinds(fields["sources"].annotation)]
+    found += [(kind, f"`sources:` — `type: {kind}`", model) for kind, model in SOURCE_TYPES.items()]
     found += [("topics", "`topics:` — what to match", schema.Topic),
               ("terms", "Terms in `any` / `all` / `none`", schema.TermSpec)]
-    found += [(_kind(m), f"`channels:` — `type: {_kind(m)}`", m)
-              for m in _kinds(fields["channels"].annotation)]
+    found += [(kind, f"`channels:` — `type: {kind}`", model)
+              for kind, model in CHANNEL_TYPES.items()]
     found.append(("digests", "`digests:` — when and where", schema.Digest))
     return found
 

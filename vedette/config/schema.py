@@ -1,4 +1,6 @@
-"""The configuration's typed shape: one pydantic model per section and per plugin kind.
+"""The configuration's typed shape: one pydantic model per section. Each source type and
+channel kind declares its own model (vedette/config/sources/, vedette/config/channels/);
+`sources:` and `channels:` accept the registered ones.
 
 Field docstrings are user documentation: docs/config.md and the JSON Schema of `vedette
 schema` (the descriptions a YAML editor shows) are written from them.
@@ -6,39 +8,27 @@ schema` (the descriptions a YAML editor shows) are written from them.
 
 from __future__ import annotations
 
-import logging
-import re
 from datetime import timedelta
-from email.utils import parseaddr
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    SecretStr,
-    field_validator,
-)
-from pydantic_core import Url
+from pydantic import Field, field_validator
 
 from vedette import __version__
 from vedette.config.base import SLUG as _SLUG
 from vedette.config.base import Model
+from vedette.config.channels import CHANNEL_TYPES, ChannelBase
+from vedette.config.sources import SOURCE_TYPES, SourceBase
 from vedette.config.topics import TermSpec as TermSpec  # re-exported
 from vedette.config.topics import Topic as Topic  # re-exported
 from vedette.config.types import (
     ByteSize,
     Duration,
-    Schedule,
     ScheduleField,
     TimeZoneName,
     above_zero,
-    at_least,
     at_most,
 )
-from vedette.config.urls import unusable_apprise_url, unusable_http_url
-
-DEFAULT_SOURCE_SCHEDULE = "every 30m"
 
 # Limits for which 0 would not mean "small" (RELIABILITY 33): each says what 0 would do.
 ResponseSize = Annotated[
@@ -56,31 +46,6 @@ ExtractionTimeout = Annotated[
     above_zero("0 would give every page's extraction up at once; it does not mean no limit"),
     at_most(timedelta(minutes=5), "a page that needs longer is pathological; its feed text is used"),
 ]
-SendTimeout = Annotated[
-    Duration,
-    above_zero("0 would fail every send at once; it does not turn the deadline off"),
-    at_most(timedelta(hours=1), "a send is retried on the next run instead"),
-]
-
-# Digest caps per channel (RELIABILITY 34): a flood from one source must not make a message
-# no server takes. 0 would not switch a cap off; it would leave nothing to send.
-DigestEntries = Annotated[int, above_zero(
-    "0 would show no match at all, only the count of those left out; it does not switch the "
-    "cap off"), at_most(1_000_000, "a digest that long is read by nobody")]
-SUMMARY_ROOM = 16 * 1024
-"""The smallest `max_bytes`: a digest cut down to its summary of what was left out fits."""
-
-
-# A channel's `max_bytes`: at least SUMMARY_ROOM, at most what its kind of server takes.
-_FITS_SUMMARY = at_least(
-    SUMMARY_ROOM, "a digest cut down to the count of what was left out must still fit; 0 "
-    "does not switch the cap off")
-EmailBytes = Annotated[ByteSize, _FITS_SUMMARY,
-                       at_most(100 * 1024**2, "no common mail server takes more")]
-WebhookBytes = Annotated[ByteSize, _FITS_SUMMARY,
-                         at_most(10 * 1024**2, "chat services take far less in one notification")]
-FileBytes = Annotated[ByteSize, _FITS_SUMMARY,
-                      at_most(1024**3, "a digest is rendered in memory whole")]
 
 
 class Health(Model):
@@ -139,209 +104,12 @@ class Settings(Model):
     `email/digest.html.j2`); relative to the config folder. Rendered in a sandbox."""
 
 
-def _http_url(value: Any) -> Any:
-    if isinstance(value, str) and not re.match(r"^https?://", value.strip(), re.IGNORECASE):
-        raise ValueError(f"{value!r} is not an http:// or https:// URL")
-    return value.strip() if isinstance(value, str) else value
-
-
-# pydantic_core's URL type, which pydantic's AnyHttpUrl wraps: the same parsing, errors and
-# JSON Schema, without importing pydantic.networks (and its package-metadata lookups) at every
-# start. `_http_url` admits only http:// and https://.
-HttpUrlText = Annotated[Url, BeforeValidator(_http_url)]
-
-
-class SourceBase(Model):
-    name: str
-    """Unique slug ([a-z0-9-]+) naming the source in digests, logs and commands."""
-    url: HttpUrlText
-    """Where the source is read from."""
-    schedule: ScheduleField | None = None
-    """When the daemon crawls it: cron ("*/30 * * * *") or "every 15m"; default every 30m."""
-    max_age: Annotated[Duration, above_zero(
-        "0 would let no item alert; it does not mean no age limit")] = timedelta(days=7)
-    """Items published earlier than this are stored but never alerted (above 0)."""
-    backfill: Duration | None = None
-    """On this source's first crawl, alert items published this recently (default
-    settings.first_crawl_window); `0s` alerts none of what is already there."""
-    follow: bool = True
-    """Fetch each new item's page for its full text (else match the feed's title and summary)."""
-    allowed_domains: list[str] = []
-    """Extra hosts that item links may lead to (the source's own host is always allowed)."""
-
-    @field_validator("name")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and '-')")
-        return value
-
-    @field_validator("allowed_domains")
-    @classmethod
-    def _hosts(cls, value: list[str]) -> list[str]:
-        return [host.strip().lower().lstrip(".") for host in value]
-
-    @property
-    def effective_schedule(self) -> Schedule:
-        """The schedule the daemon uses: the configured one, else every 30 minutes."""
-        return self.schedule or Schedule.parse(DEFAULT_SOURCE_SCHEDULE)
-
-
-class FeedSource(SourceBase):
-    """An RSS 0.9x/1.0/2.0, Atom or JSON feed."""
-
-    type: Literal["feed"]
-
-
-Source = Annotated[FeedSource, Field(discriminator="type")]
-
-
-def _address(value: str) -> str:
-    _, addr = parseaddr(value)
-    if "@" not in addr or any(ch in value for ch in "\r\n"):
-        raise ValueError(f"{value!r} is not an email address")
-    return value
-
-
-class EmailChannel(Model):
-    """Sends each digest as one multipart (text + HTML) email over SMTP."""
-
-    type: Literal["email"]
-    host: str
-    """SMTP server name."""
-    port: int | None = Field(None, ge=1, le=65535)
-    """SMTP port; default 587 for starttls, 465 for tls, 25 for none."""
-    security: Literal["starttls", "tls", "none"] = "starttls"
-    """starttls: STARTTLS required and certificate verified; tls: TLS from the start; none: plain."""
-    username: str | None = None
-    """Login name, if the server wants one."""
-    password: SecretStr | None = None
-    """Login password; keep it in the environment: `${SMTP_PASSWORD}`."""
-    from_: str = Field(alias="from")
-    """Sender, e.g. "Vedette <alerts@example.org>"."""
-    to: list[str] = Field(min_length=1)
-    """Recipients."""
-    timeout: SendTimeout = timedelta(seconds=60)
-    """Overall deadline for one send, connection to last reply (above 0, at most 1h)."""
-    retries: int = Field(3, ge=0, le=10)
-    """Further attempts after a temporary failure (4xx reply, connection error) within one run."""
-    subject_prefix: str = "[Vedette]"
-    """Put in front of every subject."""
-    max_entries: DigestEntries = 500
-    """Most matches shown in one email; past it each source keeps a fair share and the rest
-    are counted by source ("and 950 more from SOURCE"), not sent again."""
-    max_bytes: EmailBytes = 5 * 1024**2
-    """Largest email as sent (encoded); well under the common 10 MB server limit. A server
-    refusing a message as too big (552, 5.3.4) gets a smaller one, never a rejection."""
-
-    @field_validator("from_")
-    @classmethod
-    def _from_address(cls, value: str) -> str:
-        return _address(value)
-
-    @field_validator("to")
-    @classmethod
-    def _to_addresses(cls, value: list[str]) -> list[str]:
-        return [_address(v) for v in value]
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.security]
-
-
-class FileChannel(Model):
-    """Writes NAME-TIMESTAMP.html, .txt and .json per digest into a folder."""
-
-    type: Literal["file"]
-    directory: Path
-    """Folder for the files (created if missing); relative to the config folder."""
-    max_entries: DigestEntries = 100_000
-    """Most matches written in one digest; past it each source keeps a fair share and the
-    rest are counted by source."""
-    max_bytes: FileBytes = 1024**3
-    """Largest digest written (the three files together)."""
-
-
-class SlackChannel(Model):
-    """Posts each digest to a Slack incoming webhook as Block Kit messages."""
-
-    type: Literal["slack"]
-    webhook_url: SecretStr
-    """Incoming-webhook URL; it is a secret: keep it in the environment, `${SLACK_WEBHOOK_URL}`."""
-    timeout: SendTimeout = timedelta(seconds=30)
-    """Overall deadline for one post (above 0, at most 1h)."""
-    retries: int = Field(3, ge=0, le=10)
-    """Further attempts after 429 (honouring Retry-After), 5xx or a timeout, within one run."""
-    max_entries: DigestEntries = 100
-    """Most matches posted per digest (split into messages within Slack's limits); past it
-    each source keeps a fair share and the rest are counted by source."""
-    max_bytes: WebhookBytes = 1024**2
-    """Largest digest posted, all its messages' JSON together. A 413 or Slack's
-    `msg_too_long` gets a smaller digest, never a rejection."""
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _webhook(cls, value: SecretStr) -> SecretStr:
-        url = value.get_secret_value().strip()
-        if not re.match(r"^https?://", url, re.IGNORECASE):
-            raise ValueError("is not an http:// or https:// URL")
-        unusable = unusable_http_url(url)
-        if unusable is not None:  # refused now, not when a digest is due
-            raise ValueError(f"can never be posted to: {unusable}")
-        return value
-
-
-class AppriseChannel(Model):
-    """Hands each digest to Apprise, which reaches Telegram, Microsoft Teams, Discord, ntfy,
-    Matrix and 100+ more services."""
-
-    type: Literal["apprise"]
-    urls: list[SecretStr] = Field(min_length=1)
-    """Apprise URLs (e.g. `tgram://BOTTOKEN/CHATID`); they hold secrets: use `${VAR}`."""
-    format: Literal["text", "markdown", "html"] = "markdown"
-    """markdown for Telegram, Discord, Teams, Matrix and Slack; text for ntfy and SMS; html
-    hands over the email HTML."""
-    timeout: SendTimeout = timedelta(seconds=60)
-    """Overall deadline for one notification to all URLs (above 0, at most 1h)."""
-    max_entries: DigestEntries = 50
-    """Most matches in one notification (Apprise splits long ones into several messages);
-    past it each source keeps a fair share and the rest are counted by source."""
-    max_bytes: WebhookBytes = 64 * 1024
-    """Largest notification body; a service refusing it as too large (413) gets a smaller
-    one, never a rejection."""
-
-    @field_validator("urls")
-    @classmethod
-    def _known_services(cls, urls: list[SecretStr]) -> list[SecretStr]:
-        import apprise  # only configs with an Apprise channel pay for loading its plugins
-
-        bad, unsendable = [], []
-        quiet = logging.getLogger("apprise")
-        for index, url in enumerate(urls):
-            text = url.get_secret_value().strip()
-            was, quiet.disabled = quiet.disabled, True  # its debug lines quote the URL
-            try:
-                service = apprise.Apprise.instantiate(text)
-            finally:
-                quiet.disabled = was
-            scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,15})://", text)
-            label = f"urls[{index}] ({scheme[1].lower() + '://' if scheme else 'no scheme'})"
-            if service is None:
-                bad.append(label)
-                continue
-            unusable = unusable_apprise_url(text, getattr(service, "port", None))
-            if unusable is not None:  # Apprise takes it, but no send ever could
-                unsendable.append(f"{label} can never be sent to: {unusable}")
-        found = [f"Apprise cannot use {', '.join(bad)} (unknown service or required parts "
-                 "missing)"] if bad else []
-        if found or unsendable:
-            raise ValueError("; ".join(found + unsendable))
-        return urls
-
-
-Channel = Annotated[
-    EmailChannel | FileChannel | SlackChannel | AppriseChannel, Field(discriminator="type")
-]
+if TYPE_CHECKING:  # any registered kind, as far as code that serves them all knows
+    Source: TypeAlias = SourceBase
+    Channel: TypeAlias = ChannelBase
+else:
+    Source = SOURCE_TYPES.union()
+    Channel = CHANNEL_TYPES.union()
 
 
 class Digest(Model):
@@ -379,7 +147,7 @@ class Config(Model):
     warnings: tuple[str, ...] = ()
     """What is wrong but harmless, e.g. a secret written into a file (set by the loader)."""
 
-    def source(self, name: str) -> FeedSource:
+    def source(self, name: str) -> SourceBase:
         for source in self.sources:
             if source.name == name:
                 return source
