@@ -18,6 +18,7 @@ from vedette.config import SourceBase
 from vedette.context import CrawlContext
 from vedette.errors import StateError
 from vedette.netguard import NetworkGuard
+from vedette.plugins import ByKind
 from vedette.urls import host_allowed, host_of
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ class SourceSpider(scrapy.Spider):
     """Base of the spiders that read one configured source (`-a source=NAME`)."""
 
     source_type: ClassVar[str] = ""
-    registry: ClassVar[dict[str, type[SourceSpider]]] = {}
+    registry: ClassVar[dict[str, type[SourceSpider]]] = ByKind("spiders")
+    """Spiders by source type; `type: X` is found in spiders/X.py."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -1,14 +1,18 @@
 """How the modules of a kind are found: by the `type:` they serve, never from a list.
 
 A source type or channel kind is a module named after its `type:` in each package that
-has a part of it: its config model in vedette/config/sources/ or vedette/config/channels/.
-Each registers its classes when its module is imported.
+has a part of it: its config model in vedette/config/sources/ or vedette/config/channels/,
+its spider in spiders/, its channel in alerts/channels/. Each registers its classes when
+its module is imported.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def import_all(package: str) -> None:
@@ -16,3 +20,23 @@ def import_all(package: str) -> None:
     for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
         importlib.import_module(f"{package}.{module.name}")
 
+
+class ByKind(dict[str, T]):
+    """Classes by `type:`; one not registered yet is looked for in the module `PACKAGE.TYPE`,
+    imported on first use."""
+
+    def __init__(self, package: str) -> None:
+        super().__init__()
+        self.package = package
+
+    def __missing__(self, kind: str) -> T:
+        module = f"{self.package}.{kind}"
+        if kind.isidentifier():
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:  # the kind's module is there; what it imports is not
+                    raise
+        if dict.__contains__(self, kind):
+            return dict.__getitem__(self, kind)
+        raise KeyError(kind)

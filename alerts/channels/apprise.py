@@ -120,10 +120,8 @@ class AppriseChannel(Channel):
     config: AppriseConfig
 
     def __init__(self, name: str, config: ChannelConfig) -> None:
-        if not isinstance(config, AppriseConfig):
-            raise TypeError(f"{name}: AppriseChannel needs an apprise config, not {config.type!r}")
         super().__init__(name, config)
-        urls = [url.get_secret_value().strip() for url in config.urls]
+        urls = [url.get_secret_value().strip() for url in self.config.urls]
         secrets = {s for url in urls for s in url_secrets(url)}
         _REDACTOR.add(secrets)  # before Apprise parses (and may log) anything
         self.asset = AppriseAsset(secure_logging=True, interpret_escapes=False)

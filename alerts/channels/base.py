@@ -1,7 +1,8 @@
 """What every delivery channel is: a kind, a config, and `send(digest) -> SendResult`.
 
 Channels register by kind when their class is defined; `Channel.create(name, config)`
-picks the class from `config.type`.
+picks the class from `config.type`. A kind's config model is the one registered under the
+same `type:` in vedette/config/channels/.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from alerts.render import RenderedDigest
+from vedette.config.channels import CHANNEL_TYPES
+from vedette.plugins import ByKind
 
 
 class ChannelConfig(Protocol):
@@ -67,7 +70,8 @@ class Channel:
     """Base class of delivery channels; subclasses set `kind` (the config's `type`)."""
 
     kind: ClassVar[str]
-    registry: ClassVar[dict[str, type[Channel]]] = {}
+    registry: ClassVar[dict[str, type[Channel]]] = ByKind("alerts.channels")
+    """Channel classes by kind; `type: X` is found in alerts/channels/X.py."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -81,6 +85,11 @@ class Channel:
         Channel.registry[kind] = cls
 
     def __init__(self, name: str, config: ChannelConfig) -> None:
+        model = CHANNEL_TYPES.get(self.kind)
+        if model is not None and not isinstance(config, model):
+            article = "an" if self.kind[:1] in "aeiou" else "a"
+            raise TypeError(f"{name}: {type(self).__name__} needs {article} {self.kind} config, "
+                            f"not {config.type!r}")
         self.name = name
         self.config = config
 

@@ -66,8 +66,6 @@ class EmailChannel(Channel):
     def __init__(
         self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
     ) -> None:
-        if not isinstance(config, EmailConfig):
-            raise TypeError(f"{name}: EmailChannel needs an email config, not {config.type!r}")
         super().__init__(name, config)
         if retry_base_delay is not None:
             self.retry_base_delay = retry_base_delay

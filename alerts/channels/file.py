@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC
 from pathlib import Path
 
-from alerts.channels.base import Channel, ChannelConfig, SendResult
+from alerts.channels.base import Channel, SendResult
 from alerts.render import RenderedDigest
 from vedette.config.channels.file import FileChannel as FileConfig
 
@@ -28,11 +28,6 @@ class FileChannel(Channel):
 
     kind = "file"
     config: FileConfig
-
-    def __init__(self, name: str, config: ChannelConfig) -> None:
-        if not isinstance(config, FileConfig):
-            raise TypeError(f"{name}: FileChannel needs a file config, not {config.type!r}")
-        super().__init__(name, config)
 
     async def send(self, digest: RenderedDigest) -> SendResult:
         try:

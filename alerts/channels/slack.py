@@ -118,8 +118,6 @@ class SlackChannel(Channel):
     def __init__(
         self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
     ) -> None:
-        if not isinstance(config, SlackConfig):
-            raise TypeError(f"{name}: SlackChannel needs a slack config, not {config.type!r}")
         super().__init__(name, config)
         if retry_base_delay is not None:
             self.retry_base_delay = retry_base_delay
