@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import inspect
 import logging
 import re
@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from apprise import Apprise, AppriseAsset, NotifyFormat, OverflowMode
 
-from alerts.channels.base import Channel, ChannelConfig, SendResult
+from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
+from alerts.channels.retry import attempt_until_done
 from alerts.render import RenderedDigest, shared_context
 from vedette.config.channels.apprise import AppriseChannel as AppriseConfig
 
@@ -173,33 +174,35 @@ class AppriseChannel(Channel):
             apprise.add(self.services[index])
         # Apprise's own deadline ends first, so it can still say which services were late.
         options: dict[str, Any] = {"timeout": max(seconds - 1, seconds * 0.8)} if _DEADLINE else {}
-        result, error = None, None
-        try:
-            async with asyncio.timeout(seconds):
-                result = await apprise.async_notify(
-                    body=body, title=title, body_format=body_format, interpret_escapes=False,
-                    **options)
-        except TimeoutError:
-            error = f"Apprise did not finish within {seconds:g}s ({', '.join(kinds)})"
-        except Exception as exc:  # an Apprise or plugin bug: its message is the one clue
-            log.debug("%s: %s", self.name, self.redact(repr(exc)))
-            # Redacted before it is cut: a cut could leave part of a secret unmatched.
-            said = self.redact(str(exc))
-            error = f"Apprise failed: {type(exc).__name__}" + (f": {said[:200]}" if said else "")
-        big = False
-        if error is None and not result:
-            error, big, refused = self._explain(result, seconds, owed)
+        result = await attempt_until_done(self, functools.partial(
+            apprise.async_notify, body=body, title=title, body_format=body_format,
+            interpret_escapes=False, **options), deadline=seconds)
+        failure = None
+        if not result:
+            what, big, refused = self._explain(result, seconds, owed)
             if big:
                 # Refused for size by some, accepted by the others: the smaller digest that
                 # follows within this delivery goes only to those that refused it.
                 self.owed = refused
+            failure = self.error(what, too_big=big)
         getattr(result, "close", lambda: None)()  # Apprise ≥ 2 may keep its logs in a file
-        if error is not None:
-            # Outside `except`: no chained exception can leak a URL.
-            raise self.error(error, too_big=big)
+        if failure is not None:
+            raise failure  # outside `except`: no chained exception can leak a URL
         log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name, digest.digest,
                  len(digest.items), digest.batch_id, ", ".join(kinds))
         return SendResult(self.name, digest.batch_id, len(digest.items))
+
+    def classify(self, exc: Exception) -> DeliveryError:
+        """Apprise running out of time, or an exception escaping it (a bug there, or in a
+        plugin: its message is the one clue)."""
+        seconds = self.config.timeout.total_seconds()
+        if isinstance(exc, TimeoutError):
+            kinds = ", ".join(self.kinds[index] for index in self.owed)
+            return self.error(f"Apprise did not finish within {seconds:g}s ({kinds})")
+        log.debug("%s: %s", self.name, self.redact(repr(exc)))
+        # Redacted before it is cut: a cut could leave part of a secret unmatched.
+        said = self.redact(str(exc))
+        return self.error(f"Apprise failed: {type(exc).__name__}" + (f": {said[:200]}" if said else ""))
 
     def _explain(self, result: Any, seconds: float,
                  owed: Sequence[int]) -> tuple[str, bool, list[int]]:

@@ -52,15 +52,20 @@ class DeliveryError(Exception):
     digest may pass, and nothing is said about its content. `delivered`: deliveries the
     reader already got before the refusal (the messages of a split digest posted before
     the refused one); a smaller digest leaves them out rather than showing them again.
+    `retry=True`: trying again within this send may help (alerts/channels/retry.py), after
+    `wait` seconds when the service asked for them (Retry-After).
     """
 
     def __init__(self, message: str, permanent: bool = False, *, too_big: bool = False,
-                 delivered: Sequence[int] = ()) -> None:
+                 delivered: Sequence[int] = (), retry: bool = False,
+                 wait: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent and not too_big
         self.too_big = too_big
         self.delivered = tuple(delivered)
+        self.retry = retry and not (self.permanent or too_big)
+        self.wait = wait
 
     def __str__(self) -> str:
         return self.message
@@ -70,6 +75,10 @@ class Channel:
     """Base class of delivery channels; subclasses set `kind` (the config's `type`)."""
 
     kind: ClassVar[str]
+    retry_base_delay: float = 1.0
+    """Seconds before the first retry; doubled for each further one (alerts/channels/retry.py)."""
+    retry_max_delay: float = 60.0
+    """The longest wait between two attempts."""
     registry: ClassVar[dict[str, type[Channel]]] = ByKind("alerts.channels")
     """Channel classes by kind; `type: X` is found in alerts/channels/X.py."""
 
@@ -84,7 +93,8 @@ class Channel:
             raise TypeError(f"channel kind {kind!r} is taken by {other.__qualname__}")
         Channel.registry[kind] = cls
 
-    def __init__(self, name: str, config: ChannelConfig) -> None:
+    def __init__(self, name: str, config: ChannelConfig, *,
+                 retry_base_delay: float | None = None) -> None:
         model = CHANNEL_TYPES.get(self.kind)
         if model is not None and not isinstance(config, model):
             article = "an" if self.kind[:1] in "aeiou" else "a"
@@ -92,6 +102,8 @@ class Channel:
                             f"not {config.type!r}")
         self.name = name
         self.config = config
+        if retry_base_delay is not None:
+            self.retry_base_delay = retry_base_delay
 
     @classmethod
     def create(cls, name: str, config: ChannelConfig) -> Channel:
@@ -107,6 +119,11 @@ class Channel:
     async def send(self, digest: RenderedDigest) -> SendResult:
         """Deliver `digest`; raise DeliveryError when it was not accepted."""
         raise NotImplementedError
+
+    def classify(self, exc: Exception) -> DeliveryError | None:
+        """What an attempt's exception means for the send; None: not a failure this channel
+        knows, so it propagates as it is."""
+        return None
 
     def size(self, digest: RenderedDigest) -> int:
         """Bytes this channel hands over for `digest`: what its `max_bytes` caps."""
@@ -124,10 +141,11 @@ class Channel:
                 line = line.replace(secret, "***")
         return line
 
-    def error(self, what: str, *, permanent: bool = False,
-              too_big: bool = False) -> DeliveryError:
+    def error(self, what: str, *, permanent: bool = False, too_big: bool = False,
+              retry: bool = False, wait: float | None = None) -> DeliveryError:
         """A DeliveryError "NAME: what", on one line, with every secret blanked out."""
-        return DeliveryError(self.redact(f"{self.name}: {what}"), permanent, too_big=too_big)
+        return DeliveryError(self.redact(f"{self.name}: {what}"), permanent, too_big=too_big,
+                             retry=retry, wait=wait)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -16,7 +16,8 @@ from email.utils import format_datetime, parseaddr
 import aiosmtplib
 from aiosmtplib import SMTPResponse
 
-from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
+from alerts.channels.base import Channel, DeliveryError, SendResult
+from alerts.channels.retry import attempt_until_done
 from alerts.render import RenderedDigest
 from vedette.config.channels.email import EmailChannel as EmailConfig
 
@@ -58,17 +59,7 @@ class EmailChannel(Channel):
     """
 
     kind = "email"
-    retry_base_delay: float = 1.0
-    """Seconds before the first retry; doubled for each further one."""
-    retry_max_delay: float = 60.0
     config: EmailConfig
-
-    def __init__(
-        self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
-    ) -> None:
-        super().__init__(name, config)
-        if retry_base_delay is not None:
-            self.retry_base_delay = retry_base_delay
 
     def secrets(self) -> Sequence[str]:
         return [self.config.password.get_secret_value()] if self.config.password else []
@@ -114,113 +105,110 @@ class EmailChannel(Channel):
             raise self.error(f"cannot build the message: {exc}") from exc
         sender = parseaddr(self.config.from_)[1]
         recipients = [parseaddr(address)[1] for address in self.config.to]
-        attempts = self.config.retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                refused = await self._attempt(message, sender, recipients)
-            except _SendError as exc:
-                error, retry = self._explain(exc)
-                log.debug("%s: %s", self.name, self.redact(repr(exc)))
-                if not retry or attempt == attempts:
-                    # Not chained: a server may echo what we sent (a password) in its reply.
-                    raise error from None
-                delay = min(self.retry_base_delay * 2 ** (attempt - 1), self.retry_max_delay)
-                log.warning("%s (attempt %d of %d; next in %.2gs)", error, attempt, attempts, delay)
-                await asyncio.sleep(delay)
-                continue
-            note = None
-            if refused:
-                note = self.redact(f"{self._where()} refused " + ", ".join(
-                    f"{rcpt} ({reply.code} {_one_line(reply.message)})"
-                    for rcpt, reply in refused.items()))
-                log.warning("%s: %s", self.name, note)
-            log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name,
-                     digest.digest, len(digest.items), digest.batch_id, self._where())
-            return SendResult(self.name, digest.batch_id, len(digest.items), note=note)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        smtp, refused = await attempt_until_done(
+            self, lambda: self._session(message, sender, recipients),
+            retries=self.config.retries, deadline=self.config.timeout.total_seconds())
+        await self._quit(smtp)
+        note = None
+        if refused:
+            note = self.redact(f"{self._where()} refused " + ", ".join(
+                f"{rcpt} ({reply.code} {_one_line(reply.message)})"
+                for rcpt, reply in refused.items()))
+            log.warning("%s: %s", self.name, note)
+        log.info("%s: digest %s (%d items, batch %s) accepted by %s", self.name,
+                 digest.digest, len(digest.items), digest.batch_id, self._where())
+        return SendResult(self.name, digest.batch_id, len(digest.items), note=note)
 
-    async def _attempt(
-        self, message: EmailMessage, sender: str, recipients: list[str]
-    ) -> dict[str, SMTPResponse]:
-        """One SMTP session under one overall deadline; the refused recipients."""
+    async def _session(self, message: EmailMessage, sender: str, recipients: list[str]
+                       ) -> tuple[aiosmtplib.SMTP, dict[str, SMTPResponse]]:
+        """One attempt: an SMTP session up to the server's acceptance of the message; the
+        connection, left open for QUIT, and the refused recipients."""
         config = self.config
-        seconds = config.timeout.total_seconds()
         secure = config.security != "none"
         smtp = aiosmtplib.SMTP(
-            hostname=config.host, port=config.effective_port, timeout=seconds,
-            use_tls=config.security == "tls", start_tls=False,
+            hostname=config.host, port=config.effective_port,
+            timeout=config.timeout.total_seconds(), use_tls=config.security == "tls",
+            start_tls=False,
             tls_context=await asyncio.to_thread(self.tls_context) if secure else None,
         )
         try:
-            async with asyncio.timeout(seconds):
-                await smtp.connect()
-                if config.security == "starttls":
-                    await smtp.ehlo()
-                    if not smtp.supports_extension("starttls"):
-                        raise self.error(f"{self._where()} did not offer STARTTLS (security: "
-                                         "starttls), so nothing was sent in plain text")
-                    await smtp.starttls()
-                if config.username:
-                    password = config.password.get_secret_value() if config.password else ""
-                    await smtp.login(config.username, password)
-                refused, _ = await smtp.send_message(
-                    message, sender=sender, recipients=recipients)
-            # Accepted: nothing after this point may turn the send into a failure.
+            await smtp.connect()
+            if config.security == "starttls":
+                await smtp.ehlo()
+                if not smtp.supports_extension("starttls"):
+                    raise self.error(f"{self._where()} did not offer STARTTLS (security: "
+                                     "starttls), so nothing was sent in plain text")
+                await smtp.starttls()
+            if config.username:
+                password = config.password.get_secret_value() if config.password else ""
+                await smtp.login(config.username, password)
+            refused, _ = await smtp.send_message(message, sender=sender, recipients=recipients)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp, refused
+
+    async def _quit(self, smtp: aiosmtplib.SMTP) -> None:
+        """End an accepted send's session: nothing here may turn it into a failure."""
+        try:
             with contextlib.suppress(*_SendError):
-                async with asyncio.timeout(min(seconds, QUIT_TIMEOUT)):
+                async with asyncio.timeout(min(self.config.timeout.total_seconds(),
+                                               QUIT_TIMEOUT)):
                     await smtp.quit()
         finally:
             smtp.close()
-        return refused
 
-    def _explain(self, exc: BaseException) -> tuple[DeliveryError, bool]:
-        """The error to report for `exc`, and whether trying again soon may help."""
+    def classify(self, exc: Exception) -> DeliveryError | None:
+        """The error to report for an attempt's exception, with whether trying again soon
+        may help (`retry`); None for one that is no SMTP failure."""
+        if not isinstance(exc, _SendError):
+            return None
+        log.debug("%s: %s", self.name, self.redact(repr(exc)))
         where = self._where()
         if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
             replies = ", ".join(f"{r.recipient} ({r.code} {_one_line(r.message)})"
                                 for r in exc.recipients)
             if all(_permanent_for_recipient(r.code) for r in exc.recipients):
-                return self.error(f"{where} refused every recipient: {replies}",
-                                  permanent=True), False
-            return self.error(f"{where} refused every recipient for now: {replies}"), True
+                return self.error(f"{where} refused every recipient: {replies}", permanent=True)
+            return self.error(f"{where} refused every recipient for now: {replies}", retry=True)
         if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
             return self.error(f"{where} refused the login as {self.config.username!r}: "
-                              f"{exc.code} {_one_line(exc.message)}"), False
+                              f"{exc.code} {_one_line(exc.message)}")
         if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 530:
             return self.error(f"{where} wants a login or TLS first (check `username` and "
-                              f"`security`): 530 {_one_line(exc.message)}"), False
+                              f"`security`): 530 {_one_line(exc.message)}")
         if isinstance(exc, aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError):
             step = "the sender" if isinstance(exc, aiosmtplib.SMTPSenderRefused) else "the message"
             reply = f"{exc.code} {_one_line(exc.message)}"
             if too_big(exc.code, exc.message):
                 # About the size, not the content: the digest is sent again smaller.
                 return self.error(f"{where} refused the message as too big: {reply}",
-                                  too_big=True), False
+                                  too_big=True)
             if _permanent(exc.code):
-                return self.error(f"{where} refused {step}: {reply}", permanent=True), False
-            return self.error(f"{where} refused {step} for now: {reply}"), True
+                return self.error(f"{where} refused {step}: {reply}", permanent=True)
+            return self.error(f"{where} refused {step} for now: {reply}", retry=True)
         if isinstance(exc, aiosmtplib.SMTPResponseException):  # greeting, EHLO, STARTTLS…
-            return (self.error(f"{where} replied {exc.code} {_one_line(exc.message)}"),
-                    400 <= exc.code < 500)
+            return self.error(f"{where} replied {exc.code} {_one_line(exc.message)}",
+                              retry=400 <= exc.code < 500)
         if isinstance(exc, TimeoutError):
             seconds = self.config.timeout.total_seconds()
-            return self.error(f"{where} did not answer within {seconds:g}s"), True
+            return self.error(f"{where} did not answer within {seconds:g}s", retry=True)
         tls = _cause(exc, ssl.SSLError)
         if isinstance(tls, ssl.SSLError):
             reason = getattr(tls, "verify_message", None) or tls.reason or str(tls)
-            return self.error(f"TLS with {where} failed: {reason}"), False
+            return self.error(f"TLS with {where} failed: {reason}")
         if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
-            return self.error(f"{where} closed the connection"), True
+            return self.error(f"{where} closed the connection", retry=True)
         if _cause(exc, ConnectionRefusedError) is not None:
-            return self.error(f"{where} refused connection"), True
+            return self.error(f"{where} refused connection", retry=True)
         if _cause(exc, socket.gaierror) is not None:
-            return self.error(f"SMTP host {self.config.host!r} not found"), True
+            return self.error(f"SMTP host {self.config.host!r} not found", retry=True)
         if isinstance(exc, OSError):
             cause = exc.__cause__ or exc
-            return self.error(f"{where} could not be reached: {cause}"), True
+            return self.error(f"{where} could not be reached: {cause}", retry=True)
         if isinstance(exc, aiosmtplib.SMTPException):
-            return self.error(f"{where}: {exc.message}"), False
-        return self.error(f"cannot send through {where}: {exc}"), False
+            return self.error(f"{where}: {exc.message}")
+        return self.error(f"cannot send through {where}: {exc}")
 
     def _where(self) -> str:
         return f"SMTP {self.config.host}:{self.config.effective_port}"

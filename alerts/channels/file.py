@@ -12,7 +12,8 @@ import uuid
 from datetime import UTC
 from pathlib import Path
 
-from alerts.channels.base import Channel, SendResult
+from alerts.channels.base import Channel, DeliveryError, SendResult
+from alerts.channels.retry import attempt_until_done
 from alerts.render import RenderedDigest
 from vedette.config.channels.file import FileChannel as FileConfig
 
@@ -30,15 +31,18 @@ class FileChannel(Channel):
     config: FileConfig
 
     async def send(self, digest: RenderedDigest) -> SendResult:
-        try:
-            paths = await asyncio.to_thread(self.write, digest)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            where = exc.filename or self.config.directory
-            raise self.error(f"cannot write the digest to {where}: {reason}") from exc
+        paths = await attempt_until_done(self, lambda: asyncio.to_thread(self.write, digest))
         log.info("%s: digest %s (%d items) written to %s", self.name, digest.digest,
                  len(digest.items), paths[0])
         return SendResult(self.name, digest.batch_id, len(digest.items), paths=paths)
+
+    def classify(self, exc: Exception) -> DeliveryError | None:
+        """A file system's refusal (a full disk, a folder not writable), said with the path."""
+        if not isinstance(exc, OSError):
+            return None
+        reason = exc.strerror or str(exc)
+        where = exc.filename or self.config.directory
+        return self.error(f"cannot write the digest to {where}: {reason}")
 
     def size(self, digest: RenderedDigest) -> int:
         """The three files together."""

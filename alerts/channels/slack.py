@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from alerts.channels.base import Channel, ChannelConfig, DeliveryError, SendResult
+from alerts.channels.base import Channel, DeliveryError, SendResult
+from alerts.channels.retry import attempt_until_done
 from alerts.channels.slack_blocks import build_messages, build_parts
 from alerts.render import RenderedDigest
 from vedette import __version__
@@ -108,19 +109,9 @@ class SlackChannel(Channel):
     """
 
     kind = "slack"
-    retry_base_delay: float = 1.0
-    """Seconds before the first retry after a 5xx or timeout; doubled for each further one."""
-    retry_max_delay: float = 60.0
     retry_after_max: float = 60.0
     """Longest Retry-After honoured within a run; a longer one leaves the digest pending."""
     config: SlackConfig
-
-    def __init__(
-        self, name: str, config: ChannelConfig, *, retry_base_delay: float | None = None
-    ) -> None:
-        super().__init__(name, config)
-        if retry_base_delay is not None:
-            self.retry_base_delay = retry_base_delay
 
     def secrets(self) -> Sequence[str]:
         raw = self.config.webhook_url.get_secret_value()
@@ -145,59 +136,53 @@ class SlackChannel(Channel):
         total = len(parts)
         seconds = self.config.timeout.total_seconds()
         posted = 0  # articles (the first of digest.items) in the messages Slack accepted
+        failed: DeliveryError | None = None
         async with httpx.AsyncClient(
             timeout=seconds, follow_redirects=False,
             headers={"User-Agent": f"vedette/{__version__}"},
         ) as client:
             for number, (message, articles) in enumerate(parts, 1):
                 body = json.dumps(message, ensure_ascii=False).encode("utf-8")
-                error = await self._post(client, body)
-                if error is not None:
+                try:
+                    await attempt_until_done(
+                        self, functools.partial(self._post, client, body),
+                        retries=self.config.retries, deadline=seconds)
+                except DeliveryError as error:
                     delivered = [i.delivery_id for i in digest.items[:posted]]
-                    raise _in_part(error, number, total, delivered)
+                    failed = _in_part(error, number, total, delivered)
+                    break
                 posted += articles
+        if failed is not None:
+            raise failed  # outside `except`: nothing is chained to it
         log.info("%s: digest %s (%d items, batch %s) accepted by %s in %d message(s)",
                  self.name, digest.digest, len(digest.items), digest.batch_id,
                  self._where(), total)
         return SendResult(self.name, digest.batch_id, len(digest.items))
 
-    async def _post(self, client: httpx.AsyncClient, body: bytes) -> DeliveryError | None:
-        """Post one message, retrying as the answers allow; the error if it was not accepted."""
-        attempts = self.config.retries + 1
-        for attempt in range(1, attempts + 1):
-            verdict = await self._attempt(client, body)
-            if verdict.accepted:
-                return None
-            if verdict.permanent or not verdict.retry or attempt == attempts:
-                return self.error(verdict.what, permanent=verdict.permanent,
-                                  too_big=verdict.too_big)
-            delay = verdict.wait
-            if delay is None:
-                delay = min(self.retry_base_delay * 2 ** (attempt - 1), self.retry_max_delay)
-            log.warning("%s: %s (attempt %d of %d; next in %.2gs)", self.name,
-                        self.redact(verdict.what), attempt, attempts, delay)
-            await asyncio.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns")
+    async def _post(self, client: httpx.AsyncClient, body: bytes) -> None:
+        """One attempt: post one message and judge the answer; returns when it was taken."""
+        response = await client.post(
+            self.config.webhook_url.get_secret_value().strip(), content=body,
+            headers={"Content-Type": "application/json; charset=utf-8"})
+        verdict = judge(response.status_code, response.text, response.headers.get("Retry-After"),
+                        where=self._where(), max_wait=self.retry_after_max)
+        if not verdict.accepted:
+            raise self.error(verdict.what, permanent=verdict.permanent, too_big=verdict.too_big,
+                             retry=verdict.retry, wait=verdict.wait)
 
-    async def _attempt(self, client: httpx.AsyncClient, body: bytes) -> Verdict:
-        """One POST under the overall deadline `timeout`, judged."""
+    def classify(self, exc: Exception) -> DeliveryError | None:
+        """A post that got no answer: timeouts and transport failures are worth a retry."""
         where = self._where()
-        seconds = self.config.timeout.total_seconds()
-        try:
-            async with asyncio.timeout(seconds):
-                response = await client.post(
-                    self.config.webhook_url.get_secret_value().strip(), content=body,
-                    headers={"Content-Type": "application/json; charset=utf-8"})
-        except (TimeoutError, httpx.TimeoutException):
-            return Verdict(False, f"{where} did not answer within {seconds:g}s", retry=True)
-        except httpx.ConnectError as exc:
-            return Verdict(False, f"{where} could not be reached: {_reason(exc)}", retry=True)
-        except httpx.TransportError as exc:
-            return Verdict(False, f"{where} broke off: {_reason(exc)}", retry=True)
-        except httpx.InvalidURL:
-            return Verdict(False, f"{where}: webhook_url is not a valid URL")
-        return judge(response.status_code, response.text, response.headers.get("Retry-After"),
-                     where=where, max_wait=self.retry_after_max)
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            seconds = self.config.timeout.total_seconds()
+            return self.error(f"{where} did not answer within {seconds:g}s", retry=True)
+        if isinstance(exc, httpx.ConnectError):
+            return self.error(f"{where} could not be reached: {_reason(exc)}", retry=True)
+        if isinstance(exc, httpx.TransportError):
+            return self.error(f"{where} broke off: {_reason(exc)}", retry=True)
+        if isinstance(exc, httpx.InvalidURL):
+            return self.error(f"{where}: webhook_url is not a valid URL")
+        return None
 
     def _where(self) -> str:
         """The webhook's host, never its path (the path is the secret)."""
