@@ -67,9 +67,10 @@ def is_due(items: Sequence[PendingItem], digest: Digest) -> bool:
 
 
 def full_record(config: Config, digest: Digest, channel: str) -> tuple[str, ...]:
-    """The digest's other file channels: where matches this channel leaves out can be read."""
+    """The digest's other channels that keep a full record: where matches this channel
+    leaves out can be read."""
     return tuple(name for name in digest.channels
-                 if name != channel and config.channels[name].type == "file")
+                 if name != channel and config.channels[name].full_record)
 
 
 def fitter_for(config: Config, digest: Digest, name: str, items: Sequence[PendingItem],

@@ -40,6 +40,9 @@ class ChannelBase(Kind):
     and `target()` says where it sends; alerts/channels/ holds what it does."""
 
     kinds: ClassVar[Kinds[Any]] = CHANNEL_TYPES
+    full_record: ClassVar[bool] = False
+    """Whether this kind keeps whole digests where a reader can look them up: another
+    channel's digest that leaves matches out points to it."""
 
     if TYPE_CHECKING:  # declared by each kind's model, where docs/config.md lists them
         type: str

@@ -15,6 +15,8 @@ FileBytes = Annotated[ByteSize, FITS_SUMMARY,
 class FileChannel(ChannelBase):
     """Writes NAME-TIMESTAMP.html, .txt and .json per digest into a folder."""
 
+    full_record = True
+
     type: Literal["file"]
     directory: Path
     """Folder for the files (created if missing); relative to the config folder."""
