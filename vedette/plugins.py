@@ -9,16 +9,20 @@ its module is imported.
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
 def import_all(package: str) -> None:
-    """Import every module of `package` (each registers what it defines)."""
-    for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
-        importlib.import_module(f"{package}.{module.name}")
+    """Import every module of `package` (each registers what it defines): its `*.py` files,
+    which are there whatever the install, since the config's field docstrings are read from
+    them (pkgutil would cost its import at every start for nothing more)."""
+    for folder in importlib.import_module(package).__path__:
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py") and not name.startswith("_"):
+                importlib.import_module(f"{package}.{name.removesuffix('.py')}")
 
 
 class ByKind(dict[str, T]):

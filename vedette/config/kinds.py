@@ -19,7 +19,6 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, ge
 
 from pydantic import BaseModel, Field
 
-from vedette.config.base import Model
 from vedette.plugins import import_all
 
 M = TypeVar("M", bound=BaseModel)
@@ -92,14 +91,15 @@ class Kinds(Generic[M]):
         return Annotated[functools.reduce(operator.or_, models), Field(discriminator="type")]
 
 
-class Kind(Model):
-    """An entry of a section whose models register by `type:` (`kinds` names the section)."""
+class Kind:
+    """What a section's entries share when their models register by `type:` (`kinds` names
+    the section); mixed into a config model, before `Model` (it is not one itself)."""
 
     kinds: ClassVar[Kinds[Any]]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
+        super().__pydantic_init_subclass__(**kwargs)  # type: ignore[misc]  # Model's, next in the MRO
         kinds = getattr(cls, "kinds", None)
         if kinds is not None:
             kinds.register(cls)

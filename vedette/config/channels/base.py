@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
+from vedette.config.base import Model
 from vedette.config.kinds import Kind, Kinds
 from vedette.config.types import ByteSize, Duration, above_zero, at_least, at_most
 
@@ -35,7 +36,7 @@ WebhookBytes = Annotated[ByteSize, FITS_SUMMARY,
                          at_most(10 * 1024**2, "chat services take far less in one notification")]
 
 
-class ChannelBase(Kind):
+class ChannelBase(Kind, Model):
     """A channel's config: its kind's model declares its keys (secrets as `SecretStr`),
     and `target()` says where it sends; alerts/channels/ holds what it does."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import BeforeValidator, field_validator
 from pydantic_core import Url
 
-from vedette.config.base import SLUG
+from vedette.config.base import SLUG, Model
 from vedette.config.kinds import Kind, Kinds
 from vedette.config.types import Duration, Schedule, ScheduleField, above_zero
 
@@ -31,7 +31,7 @@ def _http_url(value: Any) -> Any:
 HttpUrlText = Annotated[Url, BeforeValidator(_http_url)]
 
 
-class SourceBase(Kind):
+class SourceBase(Kind, Model):
     kinds: ClassVar[Kinds[Any]] = SOURCE_TYPES
 
     if TYPE_CHECKING:  # each type's own `type: Literal[...]`, declared last in its model
