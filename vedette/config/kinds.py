@@ -75,6 +75,7 @@ class Kinds(Generic[M]):
     def items(self) -> list[tuple[str, type[M]]]:
         """(`type:`, model) of every registered kind, in the order they are listed."""
         self._load()
+
         def place(kind: str) -> tuple[int, str]:
             return (self.first.index(kind), "") if kind in self.first else (len(self.first), kind)
 

@@ -32,6 +32,9 @@ HttpUrlText = Annotated[Url, BeforeValidator(_http_url)]
 
 
 class SourceBase(Kind, Model):
+    """A source's config: the keys every type shares; each type's model adds its `type:`
+    and its own keys, and spiders/ holds what it does."""
+
     kinds: ClassVar[Kinds[Any]] = SOURCE_TYPES
 
     if TYPE_CHECKING:  # each type's own `type: Literal[...]`, declared last in its model
