@@ -29,6 +29,8 @@ from tests.fuzz.harness import FIXTURES, ROOT, Broken, fuzz, instrumented, one_l
 
 with instrumented(__name__, ["vedette", "yaml"]):
     from vedette.config import Config, ConfigError, load_config, schema
+    from vedette.config.channels import CHANNEL_TYPES
+    from vedette.config.sources import SOURCE_TYPES
 
 TARGET = "config"
 ENVIRON = {"SMTP_USER": "alerts", "SMTP_PASSWORD": "hunter22", "NUMBER": "12",
@@ -138,7 +140,7 @@ def words() -> Iterator[bytes]:
     """Every key the schema knows, and YAML's and the config's own notations."""
     for section in schema.SECTIONS:
         yield f"{section}:".encode()
-    for model in vars(schema).values():
+    for model in (*vars(schema).values(), *SOURCE_TYPES, *CHANNEL_TYPES):
         if isinstance(model, type) and issubclass(model, BaseModel):
             for name, field in model.model_fields.items():
                 yield f"{field.alias or name}: ".encode()
