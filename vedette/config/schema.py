@@ -98,7 +98,8 @@ class Settings(Model):
     """How long article text is kept for `vedette test-topic` (above 0); URLs (the dedup
     records) are kept forever."""
     health: Health = Health()
-    """Source-health notices from the daemon: `failures`, `stale`, `channel`."""
+    """Source-health notices, from the daemon and from `run --once`: `failures`, `stale`,
+    `channel`."""
     templates: Path | None = None
     """Folder of digest templates used before the shipped ones (same names, e.g.
     `email/digest.html.j2`); relative to the config folder. Rendered in a sandbox."""
