@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from markupsafe import Markup
 
 from alerts.channels.base import Channel, DeliveryError
-from alerts.render import RenderedDigest, clean_line
+from alerts.render import RenderedDigest
+from alerts.safetext import clean_line
 from vedette.config import Config
 from vedette.health import due_notices
 from vedette.store import Store

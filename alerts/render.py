@@ -9,14 +9,12 @@ characters and line breaks.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import (
@@ -29,10 +27,16 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup, escape
 
 from alerts.caps import summary_by_source
 from alerts.digest_data import digest_data
+from alerts.safetext import (
+    clean_line,
+    html_highlight,
+    safe_link,
+    snippet_segments,
+    text_highlight,
+)
 from vedette.store import PendingItem
 
 SUBJECT_MAX = 150
@@ -40,14 +44,6 @@ SUBJECT_MAX = 150
 
 _HTML_TEMPLATE = "email/digest.html.j2"
 _TEXT_TEMPLATE = "email/digest.txt.j2"
-_MARK = Markup('<mark style="background:#ffe58f;color:inherit;padding:0 1px;">{}</mark>')
-_WHITESPACE = re.compile(r"\s+")
-# C0/C1 controls other than white space, DEL, and bidirectional overrides/isolates
-# (they can make a headline read differently from what it says).
-_DROP = dict.fromkeys(
-    [c for c in [*range(0x20), *range(0x7F, 0xA0)] if not chr(c).isspace()]
-    + [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-)
 
 
 ALSO_SHOWN = 10
@@ -79,14 +75,6 @@ class RenderedDigest:
     """The shared context the formats were rendered from (built once, reused by channels)."""
     summarised_ids: tuple[int, ...] = ()
     """Deliveries this digest only counts (past its channel's cap), by source, in its summary."""
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of a snippet; `mark` says whether a matched term is in it."""
-
-    text: str
-    mark: bool
 
 
 def render_digest(
@@ -233,53 +221,6 @@ def make_subject(counts: Sequence[tuple[str, int]]) -> str:
         if len(subject) <= SUBJECT_MAX or shown == 1:
             return subject
     return f"{total} new"
-
-
-def safe_link(url: str) -> str | None:
-    """`url` if it may be a link in a digest (http/https with a host), else None."""
-    url = url.strip()
-    if not url or any(ch.isspace() or ord(ch) in _DROP for ch in url):
-        return None
-    parts = urlsplit(url)
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
-
-
-def clean_line(text: str) -> str:
-    """One line of plain text: controls dropped, any white space (CR/LF too) one space."""
-    return _WHITESPACE.sub(" ", text.translate(_DROP)).strip()
-
-
-def snippet_segments(snippet: str, highlights: Iterable[tuple[int, int]]) -> list[Segment]:
-    """Split `snippet` at the highlighted spans (clamped, sorted and merged)."""
-    spans: list[list[int]] = []
-    for start, end in sorted((max(0, a), min(len(snippet), b)) for a, b in highlights):
-        if start >= end:
-            continue
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([start, end])
-    segments: list[Segment] = []
-    position = 0
-    for start, end in spans:
-        segments += [Segment(snippet[position:start], False), Segment(snippet[start:end], True)]
-        position = end
-    segments.append(Segment(snippet[position:], False))
-    cleaned = [Segment(_WHITESPACE.sub(" ", s.text.translate(_DROP)), s.mark) for s in segments]
-    if cleaned:
-        cleaned[0] = Segment(cleaned[0].text.lstrip(), cleaned[0].mark)
-        cleaned[-1] = Segment(cleaned[-1].text.rstrip(), cleaned[-1].mark)
-    return [s for s in cleaned if s.text]
-
-
-def html_highlight(segments: Iterable[Segment]) -> Markup:
-    """HTML for a snippet: every segment escaped, matched ones wrapped in <mark>."""
-    return Markup("").join(_MARK.format(s.text) if s.mark else escape(s.text) for s in segments)
-
-
-def text_highlight(segments: Iterable[Segment]) -> str:
-    """Plain text for a snippet: matched segments between ** and **."""
-    return "".join(f"**{s.text}**" if s.mark else s.text for s in segments)
 
 
 @cache

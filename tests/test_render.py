@@ -16,7 +16,7 @@ import pytest
 from markupsafe import escape
 
 from alerts import RenderedDigest, batch_id, render_digest
-from alerts.render import clean_line, safe_link, snippet_segments
+from alerts.safetext import clean_line, safe_link, snippet_segments
 from vedette.matching import Snippet
 from vedette.store import PendingItem
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from alerts.render import RenderedDigest, Segment, shared_context
+from alerts.render import RenderedDigest, shared_context
+from alerts.safetext import Segment
 
 MAX_BLOCKS = 50
 """Slack's limit of blocks per message."""
