@@ -18,7 +18,7 @@ from vedette.config import SourceBase
 from vedette.context import CrawlContext
 from vedette.errors import StateError
 from vedette.netguard import NetworkGuard
-from vedette.plugins import ByKind
+from vedette.plugins import ByKind, claim
 from vedette.urls import host_allowed, host_of
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class SourceSpider(scrapy.Spider):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.source_type:
-            SourceSpider.registry[cls.source_type] = cls
+            claim(SourceSpider.registry, cls.source_type, cls, "source type")
 
     context: CrawlContext
     source: SourceBase

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import MutableMapping
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,6 +24,16 @@ def import_all(package: str) -> None:
         for name in sorted(os.listdir(folder)):
             if name.endswith(".py") and not name.startswith("_"):
                 importlib.import_module(f"{package}.{name.removesuffix('.py')}")
+
+
+def claim(registry: MutableMapping[str, type[T]], kind: str, cls: type[T], what: str) -> None:
+    """Register `cls` for `kind`; a kind two different classes claim is a programming
+    error (the same class again is a module imported twice, as tests may do)."""
+    other = registry.get(kind)  # `get` never looks for a module: only `[]` does
+    if other is not None and (other.__module__, other.__qualname__) != (
+            cls.__module__, cls.__qualname__):
+        raise TypeError(f"{what} {kind!r} is taken by {other.__qualname__}")
+    registry[kind] = cls
 
 
 class ByKind(dict[str, T]):

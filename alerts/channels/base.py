@@ -14,7 +14,7 @@ from typing import ClassVar, Protocol
 
 from alerts.render import RenderedDigest
 from vedette.config.channels import CHANNEL_TYPES
-from vedette.plugins import ByKind
+from vedette.plugins import ByKind, claim
 
 
 class ChannelConfig(Protocol):
@@ -87,11 +87,7 @@ class Channel:
         kind = cls.__dict__.get("kind")
         if kind is None:
             return
-        other = Channel.registry.get(kind)
-        if other is not None and (other.__module__, other.__qualname__) != (
-                cls.__module__, cls.__qualname__):
-            raise TypeError(f"channel kind {kind!r} is taken by {other.__qualname__}")
-        Channel.registry[kind] = cls
+        claim(Channel.registry, kind, cls, "channel kind")
 
     def __init__(self, name: str, config: ChannelConfig, *,
                  retry_base_delay: float | None = None) -> None:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, ge
 
 from pydantic import BaseModel, Field
 
-from vedette.plugins import import_all
+from vedette.plugins import claim, import_all
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -62,11 +62,7 @@ class Kinds(Generic[M]):
         kind = kind_of(model)
         if kind is None:
             return
-        other = self._models.get(kind)
-        if other is not None and (other.__module__, other.__qualname__) != (
-                model.__module__, model.__qualname__):
-            raise TypeError(f"{self.section} type {kind!r} is taken by {other.__qualname__}")
-        self._models[kind] = model
+        claim(self._models, kind, model, f"{self.section} type")
 
     def get(self, kind: str) -> type[M] | None:
         self._load()

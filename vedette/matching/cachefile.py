@@ -109,14 +109,7 @@ class CacheFile:
                                "(SELECT max(rowid) FROM words) - ?", (WORD_LIMIT,))
 
     def compiled(self, key: str) -> bytes | None:
-        row = None
-        with self._using() as db:
-            if db is not None:
-                row = db.execute("SELECT data, checksum FROM compiled WHERE key = ?",
-                                 (key,)).fetchone()
-        if row is None or not isinstance(row[0], bytes) or zlib.crc32(row[0]) != row[1]:
-            return None
-        return bytes(row[0])
+        return self._blob("SELECT data, checksum FROM compiled WHERE key = ?", key)
 
     def add_compiled(self, key: str, data: bytes, now: float) -> None:
         with self._using() as db:
@@ -128,11 +121,14 @@ class CacheFile:
                                "ORDER BY stored DESC LIMIT ?)", (COMPILED_KEPT,))
 
     def lexicon(self, lang: str) -> bytes | None:
+        return self._blob("SELECT data, checksum FROM lexicons WHERE lang = ?", lang)
+
+    def _blob(self, query: str, key: str) -> bytes | None:
+        """The value a query finds, when its checksum says it is whole."""
         row = None
         with self._using() as db:
             if db is not None:
-                row = db.execute("SELECT data, checksum FROM lexicons WHERE lang = ?",
-                                 (lang,)).fetchone()
+                row = db.execute(query, (key,)).fetchone()
         if row is None or not isinstance(row[0], bytes) or zlib.crc32(row[0]) != row[1]:
             return None
         return bytes(row[0])
