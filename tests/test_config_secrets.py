@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Workspace
+from tests.support.site import LocalSite
 from tests.test_config import GOOD, write
 from tests.test_config_errors import run_cli
 
@@ -132,3 +134,18 @@ def test_other_keys_still_quote_a_broken_reference(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert (f"{folder / 'alerts.yaml'}:4:19: channels.archive.directory: unsupported reference "
             "'${box' (write ${VAR} or ${VAR:-default})") in result.stderr
+
+
+def test_a_password_in_a_source_url_is_never_printed(workspace: Workspace,
+                                                      site: LocalSite) -> None:
+    # A source behind HTTP basic auth: the password in its URL is a secret like any other,
+    # also in the failing crawl's `error:` line, which quotes the URL.
+    url = site.url("/missing.xml").replace("http://", "http://reader:Wh1sper-s3cret@")
+    workspace.setup(sources=[{"name": "private", "type": "feed", "url": url}],
+                    topics=[{"name": "T", "any": ["drone"]}])
+
+    result = workspace.run("-vv", "crawl")
+
+    assert result.returncode == 1
+    assert "source private:" in result.stderr
+    assert "Wh1sper-s3cret" not in result.stdout + result.stderr

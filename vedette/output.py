@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 
 
+_PLAIN = logging.Formatter()
+
+
 class RedactingFilter(logging.Filter):
     """Replaces every known secret value in log records with ***."""
 
@@ -45,6 +48,14 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
             record.msg, record.args = self.redact(record.getMessage()), None
+            # A traceback quotes what the exception says (a URL with its password): it is
+            # formatted here, redacted, and kept where every formatter looks for it first.
+            if record.exc_info and not record.exc_text:
+                record.exc_text = _PLAIN.formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.redact(record.exc_text)
+            if record.stack_info:
+                record.stack_info = self.redact(record.stack_info)
         return True
 
 
@@ -55,7 +66,9 @@ class JsonFormatter(logging.Formatter):
         entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                  "level": record.levelname.lower(), "logger": record.name,
                  "message": record.getMessage()}
-        if record.exc_info:
+        if record.exc_text:  # formatted, and redacted, by RedactingFilter
+            entry["error"] = record.exc_text
+        elif record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 

@@ -4,13 +4,16 @@ shows those warnings)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import types
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
+from pydantic_core import Url
 
 from vedette.config import schema
 from vedette.config.envsubst import literal_part
@@ -94,6 +97,13 @@ def loaded_secrets(value: Any) -> list[str]:
     if isinstance(value, SecretStr):
         secret = value.get_secret_value()
         return [secret, secret.strip()]  # the channels send (and libraries log) it stripped
+    if isinstance(value, str | Url):
+        # A password in a URL's user part (a source behind HTTP basic auth) is one too.
+        with contextlib.suppress(ValueError):
+            password = urlsplit(str(value)).password
+            if password:
+                return [password, unquote(password)]
+        return []
     if isinstance(value, BaseModel):
         value = [getattr(value, name) for name in type(value).model_fields]
     elif isinstance(value, Mapping):
