@@ -10,16 +10,20 @@ from tests.support.site import LocalSite
 from vedette.config.schema import json_schema
 
 
-def test_test_topic_runs_the_rule_as_written_now(workspace: Workspace, site: LocalSite) -> None:
+def serve(site: LocalSite, articles: list[tuple[str, str]]) -> None:
+    """A feed of one-paragraph articles (title, text), published an hour ago, at /feed.xml."""
     stories = [Story(slug=f"s{n}", title=title, published=recent(1), paragraphs=[text])
-               for n, (title, text) in enumerate([
-                   ("HIMARS delivered", "Ukraine received more HIMARS launchers on Monday."),
-                   ("Himars? No: poetry", "The poet wrote about himars, a word she made up."),
-                   ("Budget", "Nothing about rockets here.")])]
+               for n, (title, text) in enumerate(articles)]
     for story in stories:
         site.add(f"/news/{story.slug}", article_page(story))
     site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{s.slug}"), s) for s in stories]),
              content_type="application/rss+xml")
+
+
+def test_test_topic_runs_the_rule_as_written_now(workspace: Workspace, site: LocalSite) -> None:
+    serve(site, [("HIMARS delivered", "Ukraine received more HIMARS launchers on Monday."),
+                 ("Himars? No: poetry", "The poet wrote about himars, a word she made up."),
+                 ("Budget", "Nothing about rockets here.")])
     workspace.setup(sources=[{"name": "s", "type": "feed", "url": site.url("/feed.xml")}],
                     topics=[{"name": "Rockets", "any": ["himars"]}])
     assert workspace.run("crawl").returncode == 0
@@ -53,15 +57,9 @@ def test_test_topic_over_stored_articles_uses_todays_word_keys(
         workspace: Workspace, site: LocalSite) -> None:
     # Articles stored under any earlier edition of the keys are matched with the keys of
     # the code that runs now: lemmas tell "product" from "production".
-    stories = [Story(slug=f"p{n}", title=title, published=recent(1), paragraphs=[text])
-               for n, (title, text) in enumerate([
-                   ("Startups", "The app is a joint product of two startups."),
-                   ("Shells", "Two joint productions of shells start in Lviv."),
-                   ("Defence", "Kyiv asks for more air defences.")])]
-    for story in stories:
-        site.add(f"/news/{story.slug}", article_page(story))
-    site.add("/feed.xml", rss_feed(site.base, [(site.url(f"/news/{s.slug}"), s) for s in stories]),
-             content_type="application/rss+xml")
+    serve(site, [("Startups", "The app is a joint product of two startups."),
+                 ("Shells", "Two joint productions of shells start in Lviv."),
+                 ("Defence", "Kyiv asks for more air defences.")])
     workspace.setup(sources=[{"name": "s", "type": "feed", "url": site.url("/feed.xml")}],
                     topics=[{"name": "JP", "any": ["joint production", "air defense"]}])
     assert workspace.run("crawl").returncode == 0
